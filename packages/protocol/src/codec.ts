@@ -1,0 +1,146 @@
+import type {
+  ClientMessage,
+  CommandMethod,
+  CommandResults,
+  ProtocolError,
+  PushBodies,
+  PushKind,
+  ReplyMethod,
+} from './types.js';
+
+/** A frame the gateway cannot accept; the session closes with 3501 and logs `reason`. */
+export class DecodeError extends Error {
+  readonly code = 'PROTOCOL_DECODE';
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+type FieldType = 'string' | 'number' | 'boolean' | 'object' | 'any';
+type Shape = Record<string, FieldType>;
+
+/** Field types per method; required fields are listed in `required`. Unknown fields are ignored. */
+const requestShapes: Record<CommandMethod, { fields: Shape; required?: string[] }> = {
+  connect: { fields: { token: 'string', data: 'any', subs: 'object', name: 'string', version: 'string', headers: 'object' } },
+  subscribe: {
+    fields: {
+      channel: 'string', token: 'string', recover: 'boolean', epoch: 'string', offset: 'number',
+      data: 'any', positioned: 'boolean', recoverable: 'boolean', join_leave: 'boolean', flag: 'number',
+    },
+    required: ['channel'],
+  },
+  unsubscribe: { fields: { channel: 'string' }, required: ['channel'] },
+  publish: { fields: { channel: 'string', data: 'any' }, required: ['channel'] },
+  presence: { fields: { channel: 'string' }, required: ['channel'] },
+  presence_stats: { fields: { channel: 'string' }, required: ['channel'] },
+  history: {
+    fields: { channel: 'string', limit: 'number', since: 'object', reverse: 'boolean' },
+    required: ['channel'],
+  },
+  send: { fields: { data: 'any' } },
+  rpc: { fields: { method: 'string', data: 'any' } },
+  refresh: { fields: { token: 'string' }, required: ['token'] },
+  sub_refresh: { fields: { channel: 'string', token: 'string' }, required: ['channel', 'token'] },
+};
+
+const MAX_UINT32 = 0xffffffff;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function hasType(value: unknown, type: FieldType): boolean {
+  if (type === 'any') return true;
+  if (type === 'object') return isPlainObject(value);
+  return typeof value === type;
+}
+
+function validateRequest(method: CommandMethod, raw: unknown): Record<string, unknown> {
+  const request = raw === undefined || raw === null ? {} : raw;
+  if (!isPlainObject(request)) throw new DecodeError(`${method}: request must be an object`);
+  const shape = requestShapes[method];
+  for (const [field, type] of Object.entries(shape.fields)) {
+    const value = request[field];
+    if (value !== undefined && value !== null && !hasType(value, type)) {
+      throw new DecodeError(`${method}.${field} must be a ${type}`);
+    }
+  }
+  for (const field of shape.required ?? []) {
+    // Centrifugo answers an empty channel with 3501 rather than an error reply (client.go).
+    if (request[field] === undefined || request[field] === '') {
+      throw new DecodeError(`${method}.${field} is required`);
+    }
+  }
+  if (typeof request.offset === 'number' && !(Number.isSafeInteger(request.offset) && request.offset >= 0)) {
+    throw new DecodeError(`${method}.offset must be a non-negative integer`);
+  }
+  return request;
+}
+
+function decodeMessage(value: unknown): ClientMessage {
+  if (!isPlainObject(value)) throw new DecodeError('command must be a JSON object');
+  const { id, ...rest } = value;
+  if (id !== undefined && !(Number.isInteger(id) && (id as number) >= 0 && (id as number) <= MAX_UINT32)) {
+    throw new DecodeError('command id must be an unsigned 32-bit integer');
+  }
+  const methods = Object.keys(rest);
+  if (methods.length === 0) {
+    if (id) throw new DecodeError('command has an id but no method');
+    return { method: 'pong' };
+  }
+  if (methods.length > 1) throw new DecodeError(`command has several methods: ${methods.join(', ')}`);
+  const method = methods[0] as string;
+  if (!Object.hasOwn(requestShapes, method)) throw new DecodeError(`unknown method "${method.slice(0, 32)}"`);
+  const typedMethod = method as CommandMethod;
+  if (typedMethod !== 'send' && !id) throw new DecodeError(`${method} command without id`);
+  const request = validateRequest(typedMethod, rest[method]);
+  return { id: (id as number | undefined) ?? 0, method: typedMethod, request } as ClientMessage;
+}
+
+/**
+ * Splits one WebSocket text frame into the messages it carries: newline-delimited JSON, as the
+ * SDK writes it (`commands.map(JSON.stringify).join('\n')`). Blank lines are skipped.
+ */
+export function decodeFrame(text: string, maxMessages: number): ClientMessage[] {
+  const lines = text.split('\n');
+  const messages: ClientMessage[] = [];
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    if (messages.length >= maxMessages) {
+      throw new DecodeError(`frame carries more than ${maxMessages} commands`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      throw new DecodeError('frame is not valid JSON');
+    }
+    messages.push(decodeMessage(parsed));
+  }
+  if (messages.length === 0) throw new DecodeError('empty frame');
+  return messages;
+}
+
+/** `{"id":N,"<method>":{...}}`: the SDK reads the result under the method key, so it is never omitted. */
+export function encodeReply<M extends ReplyMethod>(id: number, method: M, result: CommandResults[M]): string {
+  return `{"id":${id},"${method}":${JSON.stringify(result)}}`;
+}
+
+export function encodeError(id: number, error: ProtocolError): string {
+  const body: ProtocolError = { code: error.code, message: error.message };
+  if (error.temporary) body.temporary = true;
+  return `{"id":${id},"error":${JSON.stringify(body)}}`;
+}
+
+export function encodePush<K extends PushKind>(channel: string | undefined, kind: K, body: PushBodies[K]): string {
+  const channelPart = channel === undefined ? '' : `"channel":${JSON.stringify(channel)},`;
+  return `{"push":{${channelPart}"${kind}":${JSON.stringify(body)}}}`;
+}
+
+/** The server ping of protocol v2: an empty object. */
+export const PING = '{}';
+
+/** Several encoded messages in one frame. */
+export function joinMessages(messages: readonly string[]): string {
+  return messages.join('\n');
+}

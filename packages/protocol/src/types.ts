@@ -1,0 +1,152 @@
+/**
+ * Wire shapes of the Centrifugo client protocol v2, JSON flavour. Field names follow
+ * centrifugal/protocol `client.proto`; `data`, `info` and friends are arbitrary JSON values.
+ */
+
+export type JsonValue = unknown;
+
+export interface ClientInfo {
+  user: string;
+  client: string;
+  conn_info?: JsonValue;
+  chan_info?: JsonValue;
+}
+
+export interface Publication {
+  data: JsonValue;
+  info?: ClientInfo;
+  offset?: number;
+  tags?: Record<string, string>;
+}
+
+export interface StreamPosition {
+  offset: number;
+  epoch: string;
+}
+
+export interface ProtocolError {
+  code: number;
+  message: string;
+  temporary?: boolean;
+}
+
+export interface ConnectRequest {
+  token?: string;
+  data?: JsonValue;
+  subs?: Record<string, { recover?: boolean; offset?: number; epoch?: string }>;
+  name?: string;
+  version?: string;
+  headers?: Record<string, string>;
+}
+
+export interface SubscribeRequest {
+  channel: string;
+  token?: string;
+  recover?: boolean;
+  epoch?: string;
+  offset?: number;
+  data?: JsonValue;
+  positioned?: boolean;
+  recoverable?: boolean;
+  join_leave?: boolean;
+  flag?: number;
+}
+
+export interface SubscribeResult {
+  expires?: boolean;
+  ttl?: number;
+  recoverable?: boolean;
+  positioned?: boolean;
+  epoch?: string;
+  offset?: number;
+  publications?: Publication[];
+  recovered?: boolean;
+  was_recovering?: boolean;
+  data?: JsonValue;
+}
+
+export interface ConnectResult {
+  client: string;
+  version: string;
+  expires?: boolean;
+  ttl?: number;
+  data?: JsonValue;
+  subs?: Record<string, SubscribeResult>;
+  ping?: number;
+  pong?: boolean;
+  node?: string;
+}
+
+export interface HistoryRequest {
+  channel: string;
+  limit?: number;
+  since?: StreamPosition;
+  reverse?: boolean;
+}
+
+export interface HistoryResult {
+  publications: Publication[];
+  epoch: string;
+  offset: number;
+}
+
+export interface PresenceResult {
+  presence: Record<string, ClientInfo>;
+}
+
+export interface PresenceStatsResult {
+  num_clients: number;
+  num_users: number;
+}
+
+/** One request type per method key of a command. */
+export interface CommandRequests {
+  connect: ConnectRequest;
+  subscribe: SubscribeRequest;
+  unsubscribe: { channel: string };
+  publish: { channel: string; data: JsonValue };
+  presence: { channel: string };
+  presence_stats: { channel: string };
+  history: HistoryRequest;
+  send: { data: JsonValue };
+  rpc: { method?: string; data?: JsonValue };
+  refresh: { token: string };
+  sub_refresh: { channel: string; token: string };
+}
+
+export type CommandMethod = keyof CommandRequests;
+
+export type Command = {
+  [M in CommandMethod]: { id: number; method: M; request: CommandRequests[M] };
+}[CommandMethod];
+
+/** What a frame may hold besides commands: the client's answer to a ping. */
+export type ClientMessage = Command | { method: 'pong' };
+
+export interface CommandResults {
+  connect: ConnectResult;
+  subscribe: SubscribeResult;
+  unsubscribe: Record<string, never>;
+  publish: Record<string, never>;
+  presence: PresenceResult;
+  presence_stats: PresenceStatsResult;
+  history: HistoryResult;
+  rpc: { data?: JsonValue };
+  refresh: { client?: string; version?: string; expires: boolean; ttl?: number };
+  sub_refresh: { expires: boolean; ttl?: number };
+}
+
+export type ReplyMethod = keyof CommandResults;
+
+/** Pushes: server-initiated messages, one kind per push. */
+export interface PushBodies {
+  pub: Publication;
+  join: { info: ClientInfo };
+  leave: { info: ClientInfo };
+  unsubscribe: { code: number; reason: string };
+  subscribe: SubscribeResult;
+  message: { data: JsonValue };
+  refresh: { expires: boolean; ttl?: number };
+}
+
+export type PushKind = keyof PushBodies;
