@@ -1,0 +1,84 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiErrorCodes, type ApiErrorCode } from '@renum-realtime/protocol';
+import type { RealtimeNode } from '../node.js';
+import { ApiError } from './errors.js';
+import { callApiMethod, errorBody, isApiMethod } from './methods.js';
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function presentedKey(req: IncomingMessage, url: URL): string | undefined {
+  const header = req.headers['x-api-key'];
+  if (typeof header === 'string') return header;
+  const auth = req.headers.authorization;
+  const match = auth?.match(/^apikey\s+(.+)$/i);
+  if (match) return match[1];
+  return url.searchParams.get('api_key') ?? undefined;
+}
+
+function keyMatches(expected: string, presented: string | undefined): boolean {
+  if (!presented || expected === '') return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(presented);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new ApiError(ApiErrorCodes.payloadTooLarge, `limit is ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * `POST <prefix>/<method>`: Centrifugo v6 server API. Domain errors answer 200 with
+ * `{"error":{...}}` unless the caller asks for transport error mode; malformed requests get a
+ * 4xx status and a JSON error body either way.
+ */
+export async function handleApiRequest(node: RealtimeNode, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const { config, log, metrics } = node;
+  const method = url.pathname.slice(config.http_api.handler_prefix.length + 1);
+  const transportErrors = (req.headers['x-centrifugo-error-mode'] ?? '').toString().toLowerCase() === 'transport';
+  const fail = (error: ApiErrorCode, detail: string, forceStatus: boolean): void => {
+    const status = forceStatus || transportErrors ? error.status : 200;
+    metrics.apiRequests.inc({ method: isApiMethod(node, method) ? method : 'unknown', status });
+    log.warn({ event: 'api_error', method, code: error.code, status, detail }, 'api request failed');
+    const body = { code: error.code, message: `${error.message}: ${detail}` };
+    sendJson(res, status, transportErrors ? body : { error: body });
+  };
+
+  if (!isApiMethod(node, method)) return fail(ApiErrorCodes.notFound, `no API method "${method.slice(0, 64)}"`, true);
+  if (req.method !== 'POST') return fail(ApiErrorCodes.methodNotAllowed, 'use POST', true);
+  if (!config.http_api.insecure && !keyMatches(config.http_api.key, presentedKey(req, url))) {
+    return fail(ApiErrorCodes.unauthorized, 'missing or wrong API key (X-API-Key header or Authorization: apikey <key>)', true);
+  }
+  let body: unknown;
+  try {
+    const text = await readBody(req);
+    body = text.trim() === '' ? {} : JSON.parse(text);
+  } catch (error) {
+    if (error instanceof ApiError) return fail(error.error, error.detail ?? '', true);
+    return fail(ApiErrorCodes.badRequest, 'body is not valid JSON', true);
+  }
+  try {
+    const result = await callApiMethod(node, method, body);
+    metrics.apiRequests.inc({ method, status: 200 });
+    sendJson(res, 200, { result });
+  } catch (error) {
+    if (error instanceof ApiError) return fail(error.error, error.detail ?? error.error.message, false);
+    log.error({ err: error, method }, 'api method failed');
+    const internal = errorBody(error);
+    metrics.apiRequests.inc({ method, status: 500 });
+    sendJson(res, transportErrors ? 500 : 200, transportErrors ? internal : { error: internal });
+  }
+}

@@ -1,0 +1,195 @@
+import { ApiErrorCodes, DisconnectCodes, encodePush, type Publication } from '@renum-realtime/protocol';
+import { UnrecoverablePositionError } from '../broker/broker.js';
+import { hasHistory, type ChannelSpec } from '../channels/namespace.js';
+import type { RealtimeNode } from '../node.js';
+import { globToRegExp } from '../policy/origin.js';
+import { subscribeChannel } from '../session/subscribe.js';
+import { ApiError } from './errors.js';
+import { apiSchemas, batchSchema, describeIssues, type ApiRequest } from './schemas.js';
+
+type Handler<M extends keyof typeof apiSchemas> = (node: RealtimeNode, request: ApiRequest<M>) => Promise<object>;
+
+function resolve(node: RealtimeNode, channel: string): ChannelSpec {
+  const resolved = node.channels.resolve(channel);
+  if (!resolved.ok) {
+    throw new ApiError(resolved.error.code === 102 ? ApiErrorCodes.unknownChannel : ApiErrorCodes.badRequest, `channel ${channel}`);
+  }
+  return resolved.spec;
+}
+
+function historyOptions(spec: ChannelSpec) {
+  return { size: spec.options.history_size, ttl: spec.options.history_ttl, metaTtl: spec.options.history_meta_ttl };
+}
+
+async function publishTo(node: RealtimeNode, channel: string, request: ApiRequest<'publish'> | ApiRequest<'broadcast'>): Promise<object> {
+  const spec = resolve(node, channel);
+  const publication: Publication = { data: request.data };
+  if (request.tags) publication.tags = request.tags;
+  const target = request.skip_history ? { ...spec, options: { ...spec.options, history_size: 0 } } : spec;
+  const position = await node.publish(target, publication, 'api');
+  return position ? { offset: position.offset, epoch: position.epoch } : {};
+}
+
+const handlers: { [M in keyof typeof apiSchemas]: Handler<M> } = {
+  publish: (node, request) => publishTo(node, request.channel, request),
+
+  async broadcast(node, request) {
+    const responses = await Promise.all(
+      request.channels.map(async (channel) => {
+        try {
+          return { result: await publishTo(node, channel, request) };
+        } catch (error) {
+          return { error: errorBody(error) };
+        }
+      }),
+    );
+    return { responses };
+  },
+
+  async subscribe(node, request) {
+    const spec = resolve(node, request.channel);
+    for (const session of node.select(request)) {
+      if (session.subscriptions.has(spec.name)) continue;
+      const { result, release } = await subscribeChannel(session, spec, {
+        serverSide: true,
+        chanInfo: request.info,
+        data: request.data,
+        joinLeave: false,
+        ...(request.recover_since ? { recover: request.recover_since } : {}),
+        ...(request.expire_at ? { expiresAt: request.expire_at * 1000 } : {}),
+      });
+      session.write(encodePush(spec.name, 'subscribe', result));
+      release();
+    }
+    return {};
+  },
+
+  async unsubscribe(node, request) {
+    node.unsubscribe(request, request.channel);
+    return {};
+  },
+
+  async disconnect(node, request) {
+    const custom = request.disconnect;
+    const code = custom ? { code: custom.code, reason: custom.reason, reconnect: custom.code < 3500 || (custom.code >= 4000 && custom.code < 4500) } : DisconnectCodes.forceDisconnect;
+    node.disconnect(request, code, code.reason);
+    return {};
+  },
+
+  async refresh(node, request) {
+    for (const session of node.select(request)) {
+      if (request.expired) {
+        session.disconnect(DisconnectCodes.connectionExpired);
+        continue;
+      }
+      if (request.info !== undefined) session.connInfo = request.info;
+      session.expiresAt = request.expire_at ? request.expire_at * 1000 : undefined;
+    }
+    return {};
+  },
+
+  async presence(node, request) {
+    const spec = resolve(node, request.channel);
+    if (!spec.options.presence) throw new ApiError(ApiErrorCodes.notAvailable, 'presence is off for this channel');
+    return { presence: await node.presence.get(spec.name) };
+  },
+
+  async presence_stats(node, request) {
+    const spec = resolve(node, request.channel);
+    if (!spec.options.presence) throw new ApiError(ApiErrorCodes.notAvailable, 'presence is off for this channel');
+    const stats = await node.presence.stats(spec.name);
+    return { num_clients: stats.numClients, num_users: stats.numUsers };
+  },
+
+  async history(node, request) {
+    const spec = resolve(node, request.channel);
+    if (!hasHistory(spec.options)) throw new ApiError(ApiErrorCodes.notAvailable, 'history is off for this channel');
+    const max = node.config.client.history_max_publication_limit;
+    const requested = request.limit ?? 0;
+    try {
+      const page = await node.broker.history(
+        spec.name,
+        { limit: requested < 0 || requested > max ? max : requested, reverse: !!request.reverse, ...(request.since ? { since: request.since } : {}) },
+        historyOptions(spec),
+      );
+      return { publications: page.publications, epoch: page.position.epoch, offset: page.position.offset };
+    } catch (error) {
+      if (error instanceof UnrecoverablePositionError) throw new ApiError(ApiErrorCodes.unrecoverablePosition);
+      throw error;
+    }
+  },
+
+  async history_remove(node, request) {
+    const spec = resolve(node, request.channel);
+    await node.broker.removeHistory(spec.name);
+    return {};
+  },
+
+  async channels(node, request) {
+    const matcher = request.pattern ? globToRegExp(request.pattern) : undefined;
+    const channels: Record<string, { num_clients: number }> = {};
+    for (const [name, count] of node.hub.counts()) {
+      if (!matcher || matcher.test(name)) channels[name] = { num_clients: count };
+    }
+    return { channels };
+  },
+
+  async info(node) {
+    let subs = 0;
+    for (const count of node.hub.counts().values()) subs += count;
+    return {
+      nodes: [{
+        uid: node.uid,
+        name: node.name,
+        version: node.version,
+        num_clients: node.sessions.size,
+        num_users: node.sessions.userCount,
+        num_channels: node.hub.channelCount,
+        num_subs: subs,
+        uptime: Math.floor((Date.now() - node.startedAt) / 1000),
+      }],
+    };
+  },
+};
+
+export function isApiMethod(node: RealtimeNode, method: string): boolean {
+  return method === 'batch' || Object.hasOwn(handlers, method) || node.apiMethods.has(method);
+}
+
+export function errorBody(error: unknown): { code: number; message: string } {
+  if (error instanceof ApiError) return { code: error.error.code, message: error.message };
+  return { code: ApiErrorCodes.internal.code, message: ApiErrorCodes.internal.message };
+}
+
+/** Validates and runs one API method; throws ApiError for domain errors. */
+export async function callApiMethod(node: RealtimeNode, method: string, body: unknown): Promise<object> {
+  if (method === 'batch') return runBatch(node, body);
+  const extension = node.apiMethods.get(method);
+  if (extension) return extension(node, body);
+  const schema = apiSchemas[method as keyof typeof apiSchemas];
+  const parsed = schema.safeParse(body ?? {});
+  if (!parsed.success) throw new ApiError(ApiErrorCodes.badRequest, describeIssues(parsed.error));
+  const handler = handlers[method as keyof typeof apiSchemas] as Handler<keyof typeof apiSchemas>;
+  return handler(node, parsed.data as never);
+}
+
+async function runBatch(node: RealtimeNode, body: unknown): Promise<object> {
+  const parsed = batchSchema.safeParse(body ?? {});
+  if (!parsed.success) throw new ApiError(ApiErrorCodes.badRequest, describeIssues(parsed.error));
+  const runOne = async (command: Record<string, unknown>): Promise<object> => {
+    const [method, ...extra] = Object.keys(command);
+    if (!method || extra.length > 0 || method === 'batch' || !isApiMethod(node, method)) {
+      return { error: { code: ApiErrorCodes.notFound.code, message: `unknown batch command ${method ?? ''}` } };
+    }
+    try {
+      return { [method]: await callApiMethod(node, method, command[method]) };
+    } catch (error) {
+      return { error: errorBody(error) };
+    }
+  };
+  const { commands, parallel } = parsed.data;
+  if (parallel) return { replies: await Promise.all(commands.map(runOne)) };
+  const replies: object[] = [];
+  for (const command of commands) replies.push(await runOne(command));
+  return { replies };
+}

@@ -1,0 +1,127 @@
+import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import type { TokenConfig } from '../config/types.js';
+import { connectionClaims, subscriptionClaims, type ConnectionClaims, type SubscriptionClaims } from './claims.js';
+import { TokenError } from './errors.js';
+import { createKeyRing, type JwksOptions, type KeyRing, type KeySource } from './keys.js';
+
+export type { ConnectionClaims, SubscriptionClaims, TokenOverride, TokenSubscription } from './claims.js';
+export type { JwksOptions } from './keys.js';
+
+export interface TokenVerifier {
+  /** Rejects with a `TokenError`. */
+  verifyConnectionToken(token: string): Promise<ConnectionClaims>;
+  /** Rejects with a `TokenError`; the caller compares `channel`, `user` and `client`. */
+  verifySubscriptionToken(token: string): Promise<SubscriptionClaims>;
+}
+
+/** Turns jose's error codes into ours; `detail` keeps jose's wording for logs. */
+function toTokenError(error: unknown): TokenError {
+  if (error instanceof TokenError) return error;
+  const { code, claim, message } = (error ?? {}) as { code?: unknown; claim?: unknown; message?: unknown };
+  const options = { detail: typeof message === 'string' ? message : String(error), cause: error };
+  switch (code) {
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return new TokenError('bad_signature', options);
+    case 'ERR_JWT_EXPIRED':
+      return new TokenError('token_expired', options);
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return new TokenError('alg_not_allowed', options);
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
+      const reason = (error as { reason?: unknown }).reason;
+      if (claim === 'nbf' && reason === 'check_failed') return new TokenError('token_not_yet_valid', options);
+      if (claim === 'aud') return new TokenError('bad_audience', options);
+      if (claim === 'iss') return new TokenError('bad_issuer', options);
+      return new TokenError('bad_claims', { ...options, message: `invalid claims: ${String(claim)}` });
+    }
+    default:
+      // JWSInvalid, JWTInvalid, unsupported `crit`, non-finite numeric dates (TypeError), …
+      return new TokenError('token_malformed', options);
+  }
+}
+
+function isSignatureFailure(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED';
+}
+
+async function verifyWith(token: string, source: KeySource, options: JWTVerifyOptions): Promise<JWTPayload> {
+  switch (source.kind) {
+    case 'hmac':
+      // Rotation: the current secret first, then the previous one; only a signature mismatch moves on.
+      for (const [index, secret] of source.secrets.entries()) {
+        try {
+          return (await jwtVerify(token, secret, options)).payload;
+        } catch (error) {
+          if (!isSignatureFailure(error) || index === source.secrets.length - 1) throw error;
+        }
+      }
+      throw new TokenError('no_key_configured');
+    case 'public':
+      return (await jwtVerify(token, source.key, options)).payload;
+    case 'jwks':
+      try {
+        return (await jwtVerify(token, source.getKey, options)).payload;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw error;
+        // A token without `kid` matching several keys: jose hands out the candidates to try.
+        for await (const key of error as AsyncIterable<CryptoKey>) {
+          try {
+            return (await jwtVerify(token, key, options)).payload;
+          } catch (inner) {
+            if (!isSignatureFailure(inner)) throw inner;
+          }
+        }
+        throw new TokenError('bad_signature', { detail: 'no key of the JWKS matched the signature' });
+      }
+  }
+}
+
+function readHeader(token: string): { alg: string; kid: string | undefined } {
+  if (token === '') throw new TokenError('token_missing');
+  // The connect command is JSON: guard against a number or object where the token belongs.
+  if (typeof token !== 'string') throw new TokenError('token_malformed', { detail: 'token is not a string' });
+  if (token.split('.').length !== 3) throw new TokenError('token_malformed', { detail: 'not a compact JWS' });
+  let header;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch (cause) {
+    throw new TokenError('token_malformed', { detail: 'header is not base64url JSON', cause });
+  }
+  if (typeof header.alg !== 'string') throw new TokenError('token_malformed', { detail: 'alg header missing' });
+  if (header.kid !== undefined && typeof header.kid !== 'string') throw new TokenError('token_malformed', { detail: 'kid header not a string' });
+  return { alg: header.alg, kid: header.kid };
+}
+
+async function verifyToken(keys: KeyRing, config: TokenConfig, token: string): Promise<JWTPayload> {
+  const { alg, kid } = readHeader(token);
+  const source = keys.select(alg, kid);
+  // Pinning the one selected algorithm keeps jose from accepting any other for this key.
+  const options: JWTVerifyOptions = { algorithms: [alg] };
+  if (config.audience) options.audience = config.audience;
+  if (config.issuer) options.issuer = config.issuer;
+  try {
+    return await verifyWith(token, source, options);
+  } catch (error) {
+    throw toTokenError(error);
+  }
+}
+
+/**
+ * Verifies Centrifugo-style connection and subscription JWTs (protocol.md §4). Keys are prepared
+ * once; each call verifies afresh (no result caching), so concurrent calls share nothing mutable
+ * except jose's JWKS cache.
+ */
+export function createTokenVerifier(config: TokenConfig, options: { jwks?: JwksOptions } = {}): TokenVerifier {
+  const keys = createKeyRing(config, options.jwks);
+  const userClaim = config.user_id_claim || 'sub';
+  const now = () => Math.floor(Date.now() / 1000);
+  return {
+    async verifyConnectionToken(token) {
+      const payload = await verifyToken(keys, config, token);
+      return connectionClaims(payload, userClaim, now());
+    },
+    async verifySubscriptionToken(token) {
+      const payload = await verifyToken(keys, config, token);
+      return subscriptionClaims(payload, userClaim, now());
+    },
+  };
+}

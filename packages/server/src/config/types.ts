@@ -1,0 +1,117 @@
+/**
+ * The resolved configuration: the JSON file, merged with the selected environment profile and
+ * `REALTIME_*` variables, validated by `schema.ts`, defaults applied, durations turned into
+ * milliseconds, then frozen. Key names follow Centrifugo v6 where Centrifugo has the concept.
+ */
+
+export const ENVIRONMENTS = ['local', 'staging', 'production'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export interface ChannelOptions {
+  presence: boolean;
+  join_leave: boolean;
+  force_push_join_leave: boolean;
+  history_size: number;
+  /** ms; history is kept while publications keep coming within this time. */
+  history_ttl: number;
+  /** ms; offset and epoch outlive the publications for this long. */
+  history_meta_ttl: number;
+  force_positioning: boolean;
+  allow_positioning: boolean;
+  force_recovery: boolean;
+  allow_recovery: boolean;
+  allow_subscribe_for_client: boolean;
+  allow_subscribe_for_anonymous: boolean;
+  allow_publish_for_client: boolean;
+  allow_publish_for_subscriber: boolean;
+  allow_publish_for_anonymous: boolean;
+  allow_presence_for_client: boolean;
+  allow_presence_for_subscriber: boolean;
+  allow_presence_for_anonymous: boolean;
+  allow_history_for_client: boolean;
+  allow_history_for_subscriber: boolean;
+  allow_history_for_anonymous: boolean;
+  allow_user_limited_channels: boolean;
+  /** Matched against the channel name after `namespace:`; also lifts the ASCII-only rule. */
+  channel_regex?: string;
+}
+
+export interface NamespaceConfig extends ChannelOptions {
+  name: string;
+}
+
+export interface TokenConfig {
+  hmac_secret_key?: string;
+  /** Still accepted during a secret rotation. */
+  hmac_previous_secret_key?: string;
+  /** PEM */
+  rsa_public_key?: string;
+  /** PEM */
+  ecdsa_public_key?: string;
+  jwks_public_endpoint?: string;
+  audience?: string;
+  issuer?: string;
+  /** Claim holding the user id; `sub` by default. */
+  user_id_claim: string;
+}
+
+export interface CommandRateLimit {
+  /** Commands a connection may send per second, sustained (token bucket refill). 0 disables. */
+  per_second: number;
+  /** Bucket size: how many commands may arrive at once. */
+  burst: number;
+  /** Rejected commands (error 111) after which the connection is closed with 3013. */
+  disconnect_after: number;
+}
+
+export interface ClientConfig {
+  token: TokenConfig;
+  allowed_origins: string[];
+  /** Lets the production profile start with `*`, `http://` or match-all origin patterns. */
+  allow_unsafe_origins: boolean;
+  allow_anonymous_connect_without_token: boolean;
+  /** Test-only: permission checks pass and token expiry is ignored. Refused in production. */
+  insecure: boolean;
+  /** ms */
+  ping_interval: number;
+  /** ms */
+  pong_timeout: number;
+  /** ms after token expiry before a connection that did not refresh is closed with 3005. */
+  expired_close_delay: number;
+  /** ms after subscription token expiry before an unsubscribe push 2501. */
+  expired_sub_close_delay: number;
+  /** ms a socket may stay without a successful connect command (3502). */
+  stale_close_delay: number;
+  /** ms a connected client with no subscriptions and no commands is kept (4500). */
+  idle_timeout: number;
+  channel_limit: number;
+  /** Connections per node; 0 = unlimited. */
+  connection_limit: number;
+  /** Connections per user per node; 0 = unlimited. Anonymous users are not counted. */
+  user_connection_limit: number;
+  /** Bytes queued for one connection before it is closed as a slow consumer (3008). */
+  queue_max_size: number;
+  command_rate_limit: CommandRateLimit;
+  /** Commands one frame may carry. */
+  max_commands_per_frame: number;
+  history_max_publication_limit: number;
+  recovery_max_publication_limit: number;
+}
+
+export interface RealtimeConfig {
+  environment: Environment;
+  http_server: { address: string; port: number };
+  /** Where the local secret, the SQLite inbox and other node-local state live. */
+  data_dir: string;
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  client: ClientConfig;
+  websocket: { handler_prefix: string; message_size_limit: number };
+  http_api: { key: string; insecure: boolean; handler_prefix: string };
+  channel: {
+    without_namespace: ChannelOptions;
+    namespaces: NamespaceConfig[];
+    max_length: number;
+  };
+  /** ms SIGTERM may take: clients get 3001, then the process exits. */
+  shutdown: { timeout: number };
+}

@@ -1,0 +1,87 @@
+import {
+  DisconnectCodes,
+  ErrorCodes,
+  encodeReply,
+  type CommandRequests,
+  type Publication,
+} from '@renum-realtime/protocol';
+import { UnrecoverablePositionError } from '../broker/broker.js';
+import { hasHistory, type ChannelSpec } from '../channels/namespace.js';
+import { RpcError } from './context.js';
+import type { CommandOutcome } from './dispatch.js';
+import { CommandError, DisconnectError } from './errors.js';
+import { mayAct } from './permissions.js';
+import type { Session } from './session.js';
+import { resolveChannel } from './subscribe.js';
+
+function authorized(session: Session, channel: string, action: 'publish' | 'presence' | 'history'): ChannelSpec {
+  const spec = resolveChannel(session, channel);
+  if (action === 'presence' && !spec.options.presence) throw new CommandError(ErrorCodes.notAvailable, 'presence is off');
+  if (action === 'history' && !hasHistory(spec.options)) throw new CommandError(ErrorCodes.notAvailable, 'history is off');
+  if (!mayAct(session, channel, spec.options, action)) throw new CommandError(ErrorCodes.permissionDenied, `${action} ${channel}`);
+  return spec;
+}
+
+export async function handlePublish(session: Session, request: CommandRequests['publish'], id: number): Promise<CommandOutcome> {
+  if (request.data === undefined) throw new CommandError(ErrorCodes.badRequest, 'publish without data');
+  const spec = authorized(session, request.channel, 'publish');
+  const sub = session.subscriptions.get(request.channel);
+  const publication: Publication = { data: request.data, info: sub ? session.subscriberInfo(sub) : session.clientInfo };
+  await session.ctx.publish(spec, publication, 'client');
+  return { reply: encodeReply(id, 'publish', {}) };
+}
+
+export async function handlePresence(session: Session, request: CommandRequests['presence'], id: number): Promise<CommandOutcome> {
+  authorized(session, request.channel, 'presence');
+  const presence = await session.ctx.presence.get(request.channel);
+  return { reply: encodeReply(id, 'presence', { presence }) };
+}
+
+export async function handlePresenceStats(session: Session, request: CommandRequests['presence_stats'], id: number): Promise<CommandOutcome> {
+  authorized(session, request.channel, 'presence');
+  const stats = await session.ctx.presence.stats(request.channel);
+  return { reply: encodeReply(id, 'presence_stats', { num_clients: stats.numClients, num_users: stats.numUsers }) };
+}
+
+export async function handleHistory(session: Session, request: CommandRequests['history'], id: number): Promise<CommandOutcome> {
+  const spec = authorized(session, request.channel, 'history');
+  const max = session.ctx.config.client.history_max_publication_limit;
+  const requested = request.limit ?? 0;
+  const limit = requested < 0 || requested > max ? max : requested;
+  const since = request.since;
+  if (since && !(Number.isSafeInteger(since.offset) && since.offset >= 0 && typeof (since.epoch ?? '') === 'string')) {
+    throw new CommandError(ErrorCodes.badRequest, 'history since must be {offset, epoch}');
+  }
+  if (since && request.reverse && since.offset === 0) throw new CommandError(ErrorCodes.badRequest, 'reverse history from offset 0');
+  const { options } = spec;
+  try {
+    const page = await session.ctx.broker.history(
+      request.channel,
+      { limit, reverse: !!request.reverse, ...(since ? { since: { offset: since.offset, epoch: since.epoch ?? '' } } : {}) },
+      { size: options.history_size, ttl: options.history_ttl, metaTtl: options.history_meta_ttl },
+    );
+    return { reply: encodeReply(id, 'history', { publications: page.publications, epoch: page.position.epoch, offset: page.position.offset }) };
+  } catch (error) {
+    if (error instanceof UnrecoverablePositionError) throw new CommandError(ErrorCodes.unrecoverablePosition);
+    throw error;
+  }
+}
+
+export async function handleRpc(session: Session, request: CommandRequests['rpc'], id: number): Promise<CommandOutcome> {
+  const handlers = session.ctx.rpcHandlers;
+  if (handlers.size === 0) throw new CommandError(ErrorCodes.notAvailable, 'no rpc handlers registered');
+  const handler = handlers.get(request.method ?? '');
+  if (!handler) throw new CommandError(ErrorCodes.methodNotFound, `rpc method ${request.method ?? ''}`);
+  try {
+    const data = await handler({ user: session.user, client: session.clientId, connInfo: session.connInfo, data: request.data ?? null });
+    return { reply: encodeReply(id, 'rpc', data === undefined ? {} : { data }) };
+  } catch (error) {
+    if (error instanceof RpcError) throw new CommandError({ code: error.code, message: error.message, temporary: false });
+    throw error;
+  }
+}
+
+/** Fire-and-forget messages need a handler; Centrifugo closes with 3508 when there is none. */
+export async function handleSend(): Promise<CommandOutcome> {
+  throw new DisconnectError(DisconnectCodes.notAvailable, 'not available: send is not handled by this server');
+}

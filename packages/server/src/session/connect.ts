@@ -1,0 +1,117 @@
+import {
+  DisconnectCodes,
+  ErrorCodes,
+  encodeReply,
+  type CommandRequests,
+  type ConnectResult,
+} from '@renum-realtime/protocol';
+import { TokenError } from '../auth/errors.js';
+import type { ConnectionClaims } from '../auth/verifier.js';
+import type { ChannelSpec } from '../channels/namespace.js';
+import type { CommandOutcome } from './dispatch.js';
+import { CommandError, DisconnectError } from './errors.js';
+import type { Session } from './session.js';
+import { subscribeChannel } from './subscribe.js';
+import { connectionTokenFailure } from './token-failure.js';
+
+const ANONYMOUS: ConnectionClaims = { user: '', channels: [], subs: {} };
+
+async function verifyConnectToken(session: Session, token: string | undefined): Promise<ConnectionClaims> {
+  const { client } = session.ctx.config;
+  if (!token) {
+    if (client.allow_anonymous_connect_without_token || client.insecure) return ANONYMOUS;
+    throw new DisconnectError(DisconnectCodes.tokenMissing, 'token required: send a JWT in the connect command');
+  }
+  try {
+    return await session.ctx.verifier.verifyConnectionToken(token);
+  } catch (error) {
+    if (error instanceof TokenError) {
+      session.ctx.rejections.record({ kind: 'connect', reason: error.code, origin: session.meta.origin, remoteAddress: session.meta.remoteAddress, detail: error.message });
+    }
+    throw connectionTokenFailure(error, 'error');
+  }
+}
+
+function serverSideChannels(session: Session, claims: ConnectionClaims): ChannelSpec[] {
+  const names = new Set([...claims.channels, ...Object.keys(claims.subs)]);
+  return [...names].map((name) => {
+    const resolved = session.ctx.channels.resolve(name);
+    if (!resolved.ok) throw new CommandError(resolved.error, `token channel ${name}`);
+    return resolved.spec;
+  });
+}
+
+function ttlSeconds(expiresAt: number, now: number): number {
+  return Math.max(1, Math.ceil((expiresAt - now) / 1000));
+}
+
+export async function handleConnect(session: Session, request: CommandRequests['connect'], id: number): Promise<CommandOutcome> {
+  const { config, sessions, metrics, log, version } = session.ctx;
+  const limits = config.client;
+  if (limits.connection_limit > 0 && sessions.size >= limits.connection_limit) {
+    throw new DisconnectError(DisconnectCodes.connectionLimit, 'connection limit: this node is full');
+  }
+  const claims = await verifyConnectToken(session, request.token);
+  if (claims.user !== '' && limits.user_connection_limit > 0 && sessions.countForUser(claims.user) >= limits.user_connection_limit) {
+    throw new DisconnectError(DisconnectCodes.connectionLimit, 'connection limit: too many connections for this user');
+  }
+  const channels = serverSideChannels(session, claims);
+  const now = Date.now();
+  session.connInfo = claims.info;
+  session.expiresAt = claims.expiresAt !== undefined && !limits.insecure ? claims.expiresAt * 1000 : undefined;
+  session.establish(session.newClientId(), claims.user, now);
+  sessions.add(session);
+  metrics.connections.inc();
+  log.info({ event: 'connect', client: session.clientId, user: session.user, origin: session.meta.origin, user_agent: session.meta.userAgent, name: request.name }, 'client connected');
+
+  const result: ConnectResult = { client: session.clientId, version };
+  if (session.expiresAt !== undefined) {
+    result.expires = true;
+    result.ttl = ttlSeconds(session.expiresAt, now);
+  }
+  if (limits.ping_interval > 0) {
+    result.ping = Math.round(limits.ping_interval / 1000);
+    result.pong = true;
+  }
+  const releases: Array<() => void> = [];
+  if (channels.length > 0) {
+    result.subs = {};
+    for (const spec of channels) {
+      const options = claims.subs[spec.name];
+      const recover = request.subs?.[spec.name];
+      const subscribed = await subscribeChannel(session, spec, {
+        serverSide: true,
+        chanInfo: options?.info,
+        data: options?.data,
+        override: options?.override,
+        recover: recover?.recover ? { offset: recover.offset ?? 0, epoch: recover.epoch ?? '' } : undefined,
+        joinLeave: false,
+      });
+      result.subs[spec.name] = subscribed.result;
+      releases.push(subscribed.release);
+    }
+  }
+  return { reply: encodeReply(id, 'connect', result), afterReply: () => releases.forEach((release) => release()) };
+}
+
+export async function handleRefresh(session: Session, request: CommandRequests['refresh'], id: number): Promise<CommandOutcome> {
+  const { verifier, config, version } = session.ctx;
+  if (config.client.insecure) return { reply: encodeReply(id, 'refresh', { client: session.clientId, version, expires: false }) };
+  let claims: ConnectionClaims;
+  try {
+    claims = await verifier.verifyConnectionToken(request.token);
+  } catch (error) {
+    throw connectionTokenFailure(error, 'close');
+  }
+  if (claims.user !== session.user) {
+    throw new DisconnectError(DisconnectCodes.invalidToken, 'invalid token: user does not match the connection');
+  }
+  if (claims.info !== undefined) session.connInfo = claims.info;
+  const now = Date.now();
+  session.expiresAt = claims.expiresAt !== undefined ? claims.expiresAt * 1000 : undefined;
+  if (session.expiresAt === undefined) {
+    return { reply: encodeReply(id, 'refresh', { client: session.clientId, version, expires: false }) };
+  }
+  if (session.expiresAt <= now) throw new CommandError(ErrorCodes.tokenExpired);
+  return { reply: encodeReply(id, 'refresh', { client: session.clientId, version, expires: true, ttl: ttlSeconds(session.expiresAt, now) }) };
+}

@@ -1,0 +1,142 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT, exportJWK, exportSPKI, generateKeyPair } from 'jose';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mintToken } from '../src/auth/mint.js';
+import { newClient, once, until } from './support/client.js';
+import { RawClient } from './support/raw-client.js';
+import { startGateway, type TestGateway } from './support/gateway.js';
+
+const opened: TestGateway[] = [];
+async function gateway(config: Record<string, unknown> = {}): Promise<TestGateway> {
+  const gw = await startGateway(config);
+  opened.push(gw);
+  return gw;
+}
+afterAll(async () => {
+  await Promise.all(opened.map((gw) => gw.close()));
+});
+
+async function signedWith(key: CryptoKey, alg: string, claims: Record<string, unknown>, kid?: string): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg, ...(kid ? { kid } : {}) }).setExpirationTime('1h').sign(key);
+}
+
+describe('connection tokens', () => {
+  it('accepts RS256 tokens checked with the configured public key', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const gw = await gateway({ client: { token: { hmac_secret_key: null, rsa_public_key: await exportSPKI(publicKey) } } });
+    const client = newClient(gw.url, { token: await signedWith(privateKey, 'RS256', { sub: 'rsa-user' }) });
+    client.connect();
+    await client.ready(3000);
+    const info = await gw.api('info', {});
+    expect(info.nodes[0].num_users).toBe(1);
+    client.disconnect();
+  });
+
+  it('accepts tokens whose key comes from a JWKS endpoint', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'key-1', alg: 'ES256', use: 'sig' };
+    const jwks: Server = createServer((_, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
+    const endpoint = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
+    const gw = await gateway({ client: { token: { hmac_secret_key: null, jwks_public_endpoint: endpoint } } });
+    const client = newClient(gw.url, { token: await signedWith(privateKey, 'ES256', { sub: 'jwks-user' }, 'key-1') });
+    client.connect();
+    await client.ready(3000);
+    client.disconnect();
+    jwks.close();
+  });
+
+  it('refreshes an expiring token through getToken without dropping the connection', async () => {
+    const gw = await gateway();
+    let calls = 0;
+    const client = newClient(gw.url, {
+      token: await gw.token('refresher', { ttlSeconds: 2 }),
+      getToken: async () => {
+        calls += 1;
+        return gw.token('refresher', { ttlSeconds: 60 });
+      },
+    });
+    const states: string[] = [];
+    client.on('state', (ctx) => states.push(ctx.newState));
+    client.connect();
+    const { client: clientId } = await once<{ client: string }>(client, 'connected');
+    await until(() => calls >= 1, 5000, 'getToken');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(states).toEqual(['connecting', 'connected']);
+    const sub = client.newSubscription('chat:refresh');
+    sub.subscribe();
+    await sub.ready(3000);
+    const presence = await gw.api('presence', { channel: 'chat:refresh' });
+    expect(Object.keys(presence.presence)).toEqual([clientId]);
+    client.disconnect();
+  });
+
+  it('gets a new token after error 109 when the token expired before connect', async () => {
+    const gw = await gateway();
+    let calls = 0;
+    const client = newClient(gw.url, {
+      token: await gw.token('late', { ttlSeconds: -10 }),
+      getToken: async () => {
+        calls += 1;
+        return gw.token('late', { ttlSeconds: 60 });
+      },
+    });
+    client.connect();
+    await client.ready(5000);
+    expect(calls).toBe(1);
+    client.disconnect();
+  });
+
+  it('closes a connection whose token expired and was not refreshed with 3005', async () => {
+    const gw = await gateway({ client: { expired_close_delay: '200ms' } });
+    const raw = await RawClient.open(gw.url);
+    const result = await raw.connect(await gw.token('expiring', { ttlSeconds: 1 }));
+    expect(result.expires).toBe(true);
+    expect(result.ttl).toBe(1);
+    expect(await raw.closed).toEqual({ code: 3005, reason: 'connection expired' });
+  });
+
+  it('stops a client with a token signed by another key: 3500, no reconnect', async () => {
+    const gw = await gateway();
+    const client = newClient(gw.url, { token: await mintToken('another-secret-another-secret-123', { user: 'mallory' }) });
+    let attempts = 0;
+    client.on('connecting', () => (attempts += 1));
+    const disconnected = once<{ code: number; reason: string }>(client, 'disconnected');
+    client.connect();
+    const ctx = await disconnected;
+    expect(ctx.code).toBe(3500);
+    expect(ctx.reason).toMatch(/^invalid token/);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(attempts).toBe(1);
+    expect(client.state).toBe('disconnected');
+  });
+
+  it('stops a client that sends no token: 3501 token required', async () => {
+    const gw = await gateway();
+    const client = newClient(gw.url);
+    const disconnected = once<{ code: number; reason: string }>(client, 'disconnected');
+    client.connect();
+    expect(await disconnected).toEqual({ code: 3501, reason: 'token required: send a JWT in the connect command' });
+  });
+
+  it('lets anonymous clients in only when configured', async () => {
+    const gw = await gateway({ client: { allow_anonymous_connect_without_token: true } });
+    const client = newClient(gw.url);
+    client.connect();
+    await client.ready(3000);
+    client.disconnect();
+  });
+
+  it('rejects unsigned (alg none) tokens', async () => {
+    const gw = await gateway();
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const unsigned = `${encode({ alg: 'none', typ: 'JWT' })}.${encode({ sub: 'admin', exp: Math.floor(Date.now() / 1000) + 60 })}.`;
+    const raw = await RawClient.open(gw.url);
+    raw.send({ id: 1, connect: { token: unsigned } });
+    expect((await raw.closed).code).toBe(3500);
+  });
+});

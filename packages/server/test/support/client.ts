@@ -1,0 +1,36 @@
+import { Centrifuge, type Options, type Subscription } from 'centrifuge';
+import WebSocket from 'ws';
+
+/** The official client, as a Node back end or a test uses it: `ws` as the WebSocket constructor. */
+export function newClient(url: string, options: Partial<Options> = {}): Centrifuge {
+  return new Centrifuge(url, { websocket: WebSocket, minReconnectDelay: 50, maxReconnectDelay: 500, timeout: 3000, ...options });
+}
+
+export function waitFor<T>(register: (resolve: (value: T) => void) => void, timeoutMs = 5000, what = 'event'): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+    register((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
+
+export function once<T = any>(emitter: { once(event: string, fn: (ctx: T) => void): unknown }, event: string, timeoutMs = 5000): Promise<T> {
+  return waitFor<T>((resolve) => emitter.once(event, resolve), timeoutMs, event);
+}
+
+/** Collects publication data of a subscription, in arrival order. */
+export function collect(sub: Subscription): unknown[] {
+  const seen: unknown[] = [];
+  sub.on('publication', (ctx) => seen.push(ctx.data));
+  return seen;
+}
+
+export async function until(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
