@@ -139,4 +139,29 @@ describe('connection tokens', () => {
     raw.send({ id: 1, connect: { token: unsigned } });
     expect((await raw.closed).code).toBe(3500);
   });
+
+  it('refreshes a subscription token through the subscription getToken (sub_refresh)', async () => {
+    const gw = await gateway();
+    const client = newClient(gw.url, { token: await gw.token('subref') });
+    client.connect();
+    let calls = 0;
+    const sub = client.newSubscription('$private:room', {
+      token: await gw.subscriptionToken('subref', '$private:room', 2),
+      getToken: async () => {
+        calls += 1;
+        return gw.subscriptionToken('subref', '$private:room', 60);
+      },
+    });
+    const states: string[] = [];
+    sub.on('state', (ctx) => states.push(ctx.newState));
+    sub.subscribe();
+    await sub.ready(3000);
+    await until(() => calls >= 1, 5000, 'subscription getToken');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(states).toEqual(['subscribing', 'subscribed']);
+    const seen = once<{ data: unknown }>(sub, 'publication');
+    await gw.api('publish', { channel: '$private:room', data: { still: 'here' } });
+    expect((await seen).data).toEqual({ still: 'here' });
+    client.disconnect();
+  });
 });
