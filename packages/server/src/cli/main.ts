@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { VERSION } from '../node.js';
 import { runCheckConfig } from './check-config.js';
+import { runCheckEnv } from './check-env.js';
 import { runCheckOrigin } from './check-origin.js';
+import { runDoctor } from './doctor.js';
 import { runServe } from './serve.js';
 import { runToken } from './token.js';
 
@@ -10,6 +12,8 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; summa
   token: { run: runToken, summary: 'token --user ID [--ttl 1h] [--channel C]...                     mint a connection token (local secret)' },
   'check-config': { run: runCheckConfig, summary: 'check-config [--config FILE] [--env NAME] [--env-vars]          validate and print the resolved config' },
   'check-origin': { run: runCheckOrigin, summary: 'check-origin <origin> [--config FILE] [--env NAME]             is this origin allowed, and by which rule' },
+  doctor: { run: runDoctor, summary: 'doctor <ws-url> [--origin URL] [--token JWT] [--channel C] ...  explain, step by step, why a connection fails' },
+  'check-env': { run: runCheckEnv, summary: 'check-env [DIR] [--json]                                        check a Next.js front end\'s realtime env config' },
 };
 
 function usage(): string {
