@@ -1,24 +1,23 @@
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { OriginPolicy } from '../policy/origin.js';
+import { parseConfigFlags } from './check-config.js';
 import { runWithConfigErrors } from './config-errors.js';
 
+const USAGE = 'usage: renum-realtime check-origin <origin> [--config FILE] [--env NAME]';
+
+/** Exit 0 when the origin is allowed, 1 when denied, 2 on a usage or configuration error. */
 export async function runCheckOrigin(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { config: { type: 'string' }, env: { type: 'string' } },
-    allowPositionals: true,
-    strict: true,
-  });
-  const origin = positionals[0];
-  if (!origin || positionals.length > 1) {
-    process.stderr.write('usage: renum-realtime check-origin <origin> [--config FILE] [--env NAME]\n');
+  const parsed = parseConfigFlags(argv);
+  if ('usageError' in parsed || parsed.positionals.length !== 1) {
+    process.stderr.write(`${'usageError' in parsed ? parsed.usageError : 'give exactly one origin, e.g. https://app.example.com'}\n${USAGE}\n`);
     return 2;
   }
+  const origin = parsed.positionals[0]!;
   return runWithConfigErrors(async () => {
-    const config = loadConfig({ ...(values.config ? { file: values.config } : {}), ...(values.env ? { env: values.env } : {}) });
+    const config = loadConfig(parsed.options);
     const decision = new OriginPolicy(config.client.allowed_origins, config.environment).check(origin);
-    process.stdout.write(decision.allowed ? `allowed (rule: ${decision.rule}, ${config.environment} profile)\n` : `denied: ${decision.reason}\n`);
+    const how = decision.rule === undefined ? decision.reason : `rule: ${decision.rule}`;
+    process.stdout.write(decision.allowed ? `allowed (${how}, ${config.environment} profile)\n` : `denied: ${decision.reason}\n`);
     return decision.allowed ? 0 : 1;
   }, 2);
 }

@@ -1,88 +1,130 @@
+import { formatPath, showValue } from './problems.js';
+import { schemaLeaves, type LeafKind } from './schema-walk.js';
 import { configSchema } from './schema.js';
+import { setIn, type PlainObject } from './plain-objects.js';
+
+/**
+ * `REALTIME_*` overrides. Every scalar or string-list key of the schema is a variable named
+ * `REALTIME_` + its path upper-cased with `.` → `_` (client.ping_interval →
+ * REALTIME_CLIENT_PING_INTERVAL). `channel.namespaces` is a list of objects and has no variable:
+ * set namespaces in the config file. An empty variable counts as unset.
+ */
 
 export interface EnvVar {
   name: string;
-  /** Dotted config path it sets. */
   path: string;
+  description?: string;
+}
+
+interface Binding {
+  name: string;
+  path: string[];
+  kind: LeafKind;
+  description?: string;
 }
 
 const PREFIX = 'REALTIME_';
 
-/** Settings with no default, so absent from the defaults walk. */
-const OPTIONAL_PATHS = [
-  'client.token.hmac_secret_key',
-  'client.token.hmac_previous_secret_key',
-  'client.token.rsa_public_key',
-  'client.token.ecdsa_public_key',
-  'client.token.jwks_public_endpoint',
-  'client.token.audience',
-  'client.token.issuer',
-  'client.allowed_origins',
+const SHORT_NAMES: ReadonlyArray<readonly [name: string, path: string]> = [
+  ['REALTIME_PORT', 'http_server.port'],
+  ['REALTIME_ADDRESS', 'http_server.address'],
+  ['REALTIME_API_KEY', 'http_api.key'],
+  ['REALTIME_TOKEN_SECRET', 'client.token.hmac_secret_key'],
+  ['REALTIME_ALLOWED_ORIGINS', 'client.allowed_origins'],
+  ['REALTIME_DATA_DIR', 'data_dir'],
+  ['REALTIME_LOG_LEVEL', 'log.level'],
 ];
 
-/** Short names for what people set most. */
-export const ENV_ALIASES: Record<string, string> = {
-  REALTIME_PORT: 'http_server.port',
-  REALTIME_ADDRESS: 'http_server.address',
-  REALTIME_API_KEY: 'http_api.key',
-  REALTIME_TOKEN_SECRET: 'client.token.hmac_secret_key',
-  REALTIME_ALLOWED_ORIGINS: 'client.allowed_origins',
-  REALTIME_DATA_DIR: 'data_dir',
-  REALTIME_LOG_LEVEL: 'log.level',
-};
+export const envVarName = (path: readonly string[]) => PREFIX + path.join('_').toUpperCase();
 
-function leafPaths(value: unknown, path: string[] = []): string[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [path.join('.')];
-  // Namespaces are a list of objects: set them in the config file.
-  return Object.entries(value).flatMap(([key, child]) => (key === 'namespaces' ? [] : leafPaths(child, [...path, key])));
+let cachedBindings: Binding[] | undefined;
+
+/** Long names first, so that a short name is checked against the long one it abbreviates. */
+function bindings(): Binding[] {
+  if (cachedBindings) return cachedBindings;
+  const long = schemaLeaves(configSchema).map((leaf): Binding => ({ ...leaf, name: envVarName(leaf.path) }));
+  const short = SHORT_NAMES.filter(([name]) => !long.some((b) => b.name === name)).map(([name, dotted]): Binding => {
+    const target = long.find((b) => b.path.join('.') === dotted);
+    if (!target) throw new Error(`short env var ${name} points at unknown key ${dotted}`);
+    return { ...target, name, description: `short for ${target.name}` };
+  });
+  cachedBindings = [...long, ...short];
+  return cachedBindings;
 }
 
-const defaults = configSchema.parse({});
-
-/** Every `REALTIME_*` variable, derived from the schema's own shape. */
 export function listEnvVars(): EnvVar[] {
-  const paths = [...new Set([...leafPaths(defaults), ...OPTIONAL_PATHS])].sort();
-  const full = paths.map((path) => ({ name: PREFIX + path.replace(/\./g, '_').toUpperCase(), path }));
-  const aliases = Object.entries(ENV_ALIASES).map(([name, path]) => ({ name, path }));
-  return [...full, ...aliases];
+  return [
+    { name: 'REALTIME_CONFIG', path: '--config', description: 'JSON config file to read' },
+    { name: 'REALTIME_ENV', path: 'environment', description: 'profile: local, staging or production' },
+    ...bindings().map(({ name, path, description }) =>
+      description === undefined ? { name, path: path.join('.') } : { name, path: path.join('.'), description },
+    ),
+  ];
 }
 
-function defaultAt(path: string): unknown {
-  return path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], defaults);
-}
+type Coerced = { value: unknown } | { problem: string };
 
-/** Turns a variable's text into the type its setting has; the schema reports what still does not fit. */
-function coerce(path: string, text: string): unknown {
-  const fallback = defaultAt(path);
-  if (path === 'client.allowed_origins') {
-    return text.trim().startsWith('[') ? JSON.parse(text) : text.split(',').map((s) => s.trim()).filter(Boolean);
-  }
-  if (typeof fallback === 'boolean') return text === 'true' ? true : text === 'false' ? false : text;
-  if (typeof fallback === 'number' && /^-?\d+(\.\d+)?$/.test(text.trim())) return Number(text);
-  return text;
-}
-
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const keys = path.split('.');
-  let node = target;
-  for (const key of keys.slice(0, -1)) {
-    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[keys[keys.length - 1]!] = value;
-}
-
-/** Applies every `REALTIME_*` variable present to a raw config object; returns problems found. */
-export function applyEnvOverrides(raw: Record<string, unknown>, environ: NodeJS.ProcessEnv): string[] {
-  const problems: string[] = [];
-  for (const { name, path } of listEnvVars()) {
-    const text = environ[name];
-    if (text === undefined || text === '') continue;
-    try {
-      setPath(raw, path, coerce(path, text));
-    } catch {
-      problems.push(`${name}: ${JSON.stringify(text)} is not a comma-separated list or a JSON array`);
+function coerce(raw: string, kind: LeafKind): Coerced {
+  const text = raw.trim();
+  switch (kind) {
+    case 'number':
+      return /^-?\d+(\.\d+)?$/.test(text) ? { value: Number(text) } : { problem: `${showValue(raw)} is not a number — set digits only, e.g. 8000` };
+    case 'boolean': {
+      const lower = text.toLowerCase();
+      return lower === 'true' || lower === 'false' ? { value: lower === 'true' } : { problem: `${showValue(raw)} is not a boolean — set true or false` };
     }
+    case 'string[]':
+      return text.startsWith('[') ? parseJsonList(text) : { value: text.split(',').map((s) => s.trim()).filter(Boolean) };
+    case 'string':
+      return { value: raw };
   }
-  return problems;
+}
+
+function parseJsonList(text: string): Coerced {
+  try {
+    const list: unknown = JSON.parse(text);
+    if (Array.isArray(list) && list.every((item) => typeof item === 'string')) return { value: list };
+  } catch {
+    // reported below
+  }
+  return { problem: `${showValue(text)} is not a JSON list of strings — set ["a","b"] or a comma-separated list a,b` };
+}
+
+export interface EnvOverlay {
+  /** Nested like the config file, values coerced to the key's type, not yet validated. */
+  values: PlainObject;
+  problems: string[];
+  /** Names a config path for problems: the variable that set it, and the key. */
+  label(path: readonly PropertyKey[]): string;
+}
+
+export function readEnvOverlay(environ: NodeJS.ProcessEnv): EnvOverlay {
+  const values: PlainObject = {};
+  const problems: string[] = [];
+  const setBy = new Map<string, { name: string; raw: string }>();
+  for (const binding of bindings()) {
+    const raw = environ[binding.name];
+    if (raw === undefined || raw.trim() === '') continue;
+    const dotted = binding.path.join('.');
+    const earlier = setBy.get(dotted);
+    if (earlier) {
+      if (earlier.raw !== raw) {
+        problems.push(`${binding.name} (${dotted}): ${showValue(raw)} conflicts with ${earlier.name}=${showValue(earlier.raw)} — set only one of them`);
+      }
+      continue;
+    }
+    setBy.set(dotted, { name: binding.name, raw });
+    const coerced = coerce(raw, binding.kind);
+    if ('problem' in coerced) {
+      problems.push(`${binding.name} (${dotted}): ${coerced.problem}`);
+      continue;
+    }
+    setIn(values, binding.path, coerced.value);
+  }
+  const label = (path: readonly PropertyKey[]) => {
+    const key = formatPath(path);
+    const source = [...setBy].find(([dotted]) => key === dotted || key.startsWith(`${dotted}[`));
+    return source ? `${source[1].name} (${key})` : key;
+  };
+  return { values, problems, label };
 }

@@ -1,171 +1,139 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
-import { applyEnvOverrides } from './env.js';
+import { readEnvOverlay } from './env.js';
 import { ConfigError } from './errors.js';
+import { deepFreeze, deepMerge, isPlainObject, type PlainObject } from './plain-objects.js';
+import { describeIssue, formatPath, issueProblems, showValue } from './problems.js';
 import { crossFieldProblems } from './rules.js';
-import { configSchema, type ParsedConfig } from './schema.js';
+import { defaultAllowedOrigins, fileSchema, overlaySchema, type ParsedConfig } from './schema.js';
 import { ENVIRONMENTS, type Environment, type RealtimeConfig } from './types.js';
 
-export interface LoadOptions {
-  /** JSON config file; without it, `REALTIME_CONFIG`, else defaults only. */
+export interface LoadConfigOptions {
+  /** JSON config file; when absent, `REALTIME_CONFIG`, else no file. */
   file?: string;
-  /** Profile name; else `REALTIME_ENV`, else the file's `environment`, else local. */
+  /** Profile; wins over `REALTIME_ENV` and the file's `environment` key. */
   env?: string;
+  /** `--port`: wins over everything. */
   port?: number;
   environ?: NodeJS.ProcessEnv;
   cwd?: string;
 }
 
-type Raw = Record<string, unknown>;
+/**
+ * Resolves the configuration from, in rising precedence: defaults, the file, its
+ * `environments.<env>` section, `REALTIME_*` variables, CLI flags. Throws one ConfigError listing
+ * every problem; returns a deep-frozen config.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): RealtimeConfig {
+  const environ = options.environ ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const problems: string[] = [];
 
-const DEFAULT_ORIGINS: Record<Environment, string[]> = {
-  local: ['http://localhost:*', 'http://127.0.0.1:*'],
-  staging: [],
-  production: [],
-};
+  const source = readConfigFile(options.file, environ, cwd, problems);
+  const fileLabel = (path: readonly PropertyKey[]) => (path.length ? formatPath(path) : (source?.name ?? 'config'));
+  const file = parseSalvaging(fileSchema, source?.raw ?? {}, fileLabel, problems);
+  const environment = chooseEnvironment(options.env, environ, source?.raw, problems);
 
-function isObject(value: unknown): value is Raw {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+  const envOverlay = readEnvOverlay(environ);
+  problems.push(...envOverlay.problems);
+  const fromEnv = parseSalvaging(overlaySchema, envOverlay.values, envOverlay.label, problems);
+  const fromFlags = parseSalvaging(overlaySchema, options.port === undefined ? {} : { http_server: { port: options.port } }, () => '--port', problems);
 
-/** Objects merge key by key; arrays and scalars of the profile replace the base. */
-function deepMerge(base: Raw, over: Raw): Raw {
-  const out: Raw = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    out[key] = isObject(value) && isObject(out[key]) ? deepMerge(out[key] as Raw, value) : value;
-  }
-  return out;
-}
+  const unreadable = source === undefined && Boolean(options.file || environ.REALTIME_CONFIG);
+  if (!file || !fromEnv || !fromFlags || !environment || unreadable) throw new ConfigError(problems);
 
-function readFile(file: string): Raw {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError([`config file ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`]);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError([`config file ${file}: not valid JSON (${(error as Error).message})`]);
-  }
-  if (!isObject(parsed)) throw new ConfigError([`config file ${file}: must hold a JSON object`]);
-  return parsed;
-}
+  // Profile rules run even when some keys failed to parse, judged on the keys that did.
+  const { environment: _chosenInFile, environments, ...base } = file;
+  const merged: ParsedConfig = deepMerge(base, environments?.[environment], fromEnv, fromFlags);
+  const withProfile = {
+    ...merged,
+    client: { ...merged.client, allowed_origins: merged.client.allowed_origins ?? defaultAllowedOrigins(environment) },
+  };
+  problems.push(...crossFieldProblems(withProfile, environment));
+  if (problems.length > 0) throw new ConfigError(problems);
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
-}
-
-function knownKeysAt(path: PropertyKey[]): string[] {
-  let schema: unknown = configSchema;
-  for (const key of path) {
-    const shape = (schema as { shape?: Record<string, unknown> }).shape;
-    let next: any = shape?.[String(key)] ?? (schema as { element?: unknown }).element;
-    // Unwrap defaults, optionals and arrays down to the object that holds the keys.
-    while (next && !next.shape && next.def) next = next.def.innerType ?? next.def.element ?? next.def.in;
-    schema = next;
-  }
-  return Object.keys((schema as { shape?: object })?.shape ?? {});
-}
-
-function describeIssue(issue: z.core.$ZodIssue, raw: Raw): string[] {
-  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-  if (issue.code === 'unrecognized_keys') {
-    const known = knownKeysAt(issue.path);
-    return issue.keys.map((key) => {
-      const close = known.find((k) => editDistance(k, key) <= 2);
-      return `${path ? `${path}.` : ''}${key}: unknown setting${close ? ` — did you mean "${close}"?` : ''}`;
-    });
-  }
-  const value = issue.path.reduce<unknown>((node, key) => (node as Raw | undefined)?.[key as string], raw);
-  const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)?.slice(0, 80)})`;
-  return [`${path || '(config)'}: ${issue.message}${issue.message.includes('got ') ? '' : shown}`];
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-function pickEnvironment(options: LoadOptions, environ: NodeJS.ProcessEnv, raw: Raw): Environment {
-  const name = options.env ?? environ.REALTIME_ENV ?? (raw.environment as string | undefined) ?? 'local';
-  if (!(ENVIRONMENTS as readonly string[]).includes(name)) {
-    throw new ConfigError([`environment: "${name}" is not a profile — use one of ${ENVIRONMENTS.join(', ')}`]);
-  }
-  return name as Environment;
+  const config: RealtimeConfig = { environment, ...withProfile, data_dir: resolve(cwd, merged.data_dir) };
+  return deepFreeze(config);
 }
 
 /**
- * Resolves the configuration once, at start: file, then the selected `environments` profile,
- * then `REALTIME_*` variables, then flags. Every problem is collected before failing.
+ * Parses `input`; on failure, records every problem and parses again without the keys at fault,
+ * so that later rules can still look at the rest. Undefined when even that fails.
  */
-export function loadConfig(options: LoadOptions = {}): RealtimeConfig {
-  const environ = options.environ ?? process.env;
-  const file = options.file ?? environ.REALTIME_CONFIG;
-  const fileConfig = file ? readFile(file) : {};
-  const environment = pickEnvironment(options, environ, fileConfig);
-  const { environments, ...base } = fileConfig;
-  const problems: string[] = [];
-  if (environments !== undefined && !isObject(environments)) problems.push('environments: must be an object keyed by profile name');
-  const envs = isObject(environments) ? environments : {};
-  for (const key of Object.keys(envs)) {
-    if (!(ENVIRONMENTS as readonly string[]).includes(key)) problems.push(`environments.${key}: unknown profile — use one of ${ENVIRONMENTS.join(', ')}`);
-  }
-  const profile = envs[environment];
-  let raw = isObject(profile) ? deepMerge(base, profile) : base;
-  raw = { ...raw, environment };
-  problems.push(...applyEnvOverrides(raw, environ));
-  if (options.port !== undefined) raw = deepMerge(raw, { http_server: { port: options.port } });
-
-  const parsed = configSchema.safeParse(raw);
-  if (parsed.success) {
-    const config = resolveConfig(parsed.data, environment, options.cwd);
-    problems.push(...crossFieldProblems(config));
-    if (problems.length === 0) return deepFreeze(config);
-    throw new ConfigError(problems);
-  }
-  problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, raw)));
-  // Report the cross-field problems too, judged on the settings that did parse.
-  const rest = configSchema.safeParse(withoutPaths(raw, parsed.error.issues.map((issue) => issue.path)));
-  if (rest.success) problems.push(...crossFieldProblems(resolveConfig(rest.data, environment, options.cwd)));
-  throw new ConfigError(problems);
+function parseSalvaging<T extends z.ZodType>(
+  schema: T,
+  input: PlainObject,
+  label: (path: readonly PropertyKey[]) => string,
+  problems: string[],
+): z.output<T> | undefined {
+  const parse = (value: unknown) => schema.safeParse(value, { error: describeIssue, reportInput: true });
+  const first = parse(input);
+  if (first.success) return first.data;
+  problems.push(...issueProblems(schema, first.error, label));
+  const second = parse(withoutFaultyKeys(input, first.error.issues));
+  return second.success ? second.data : undefined;
 }
 
-function resolveConfig(parsed: ParsedConfig, environment: Environment, cwd = process.cwd()): RealtimeConfig {
-  const { client, data_dir, ...rest } = parsed;
-  return {
-    ...rest,
-    environment,
-    data_dir: resolve(cwd, data_dir),
-    client: { ...client, allowed_origins: client.allowed_origins ?? DEFAULT_ORIGINS[environment] },
-  };
-}
-
-/** A copy of the raw config without the settings at these paths (whole arrays for array items). */
-function withoutPaths(raw: Raw, paths: PropertyKey[][]): Raw {
-  const copy = structuredClone(raw);
+/** A copy without the keys the issues point at; an array with a bad item is dropped whole. */
+function withoutFaultyKeys(input: PlainObject, issues: readonly z.core.$ZodIssue[]): PlainObject {
+  const copy = structuredClone(input);
+  const paths = issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path],
+  );
   for (const path of paths) {
-    const cut = path.findIndex((key) => typeof key === 'number');
-    const keys = (cut === -1 ? path : path.slice(0, cut)).map(String);
-    if (keys.length === 0) continue;
-    const parent = keys.slice(0, -1).reduce<Raw | undefined>((node, key) => (isObject(node?.[key]) ? (node[key] as Raw) : undefined), copy);
-    if (parent) delete parent[keys[keys.length - 1]!];
+    const firstIndex = path.findIndex((segment) => typeof segment === 'number');
+    const keys = (firstIndex < 0 ? path : path.slice(0, firstIndex)).map(String);
+    let node: unknown = copy;
+    for (const key of keys.slice(0, -1)) node = isPlainObject(node) ? node[key] : undefined;
+    if (isPlainObject(node) && keys.length > 0) delete node[keys[keys.length - 1]!];
   }
   return copy;
+}
+
+function readConfigFile(
+  explicit: string | undefined,
+  environ: NodeJS.ProcessEnv,
+  cwd: string,
+  problems: string[],
+): { name: string; raw: PlainObject } | undefined {
+  const named = explicit ? { file: explicit, by: '--config' } : environ.REALTIME_CONFIG ? { file: environ.REALTIME_CONFIG, by: 'REALTIME_CONFIG' } : undefined;
+  if (!named) return undefined;
+  const path = resolve(cwd, named.file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? String(err)})`;
+    problems.push(`${named.by}: ${showValue(named.file)}: ${why} — check the path (resolved to ${path})`);
+    return undefined;
+  }
+  try {
+    const raw: unknown = JSON.parse(text);
+    if (isPlainObject(raw)) return { name: named.file, raw };
+    problems.push(`${named.file}: the top level is ${Array.isArray(raw) ? 'a list' : showValue(raw)} — write a JSON object { ... }`);
+  } catch (err) {
+    problems.push(`${named.file}: not valid JSON (${(err as Error).message}) — fix the syntax (comments and trailing commas are not JSON)`);
+  }
+  return undefined;
+}
+
+function chooseEnvironment(
+  fromOption: string | undefined,
+  environ: NodeJS.ProcessEnv,
+  file: PlainObject | undefined,
+  problems: string[],
+): Environment | undefined {
+  const fromFile = typeof file?.environment === 'string' ? file.environment : undefined;
+  const [name, by] = fromOption
+    ? [fromOption, '--env']
+    : environ.REALTIME_ENV
+      ? [environ.REALTIME_ENV, 'REALTIME_ENV']
+      : fromFile
+        ? [fromFile, 'environment']
+        : ['local', 'default'];
+  if ((ENVIRONMENTS as readonly string[]).includes(name)) return name as Environment;
+  problems.push(`${by}: ${showValue(name)} is not an environment — use one of ${ENVIRONMENTS.join(', ')}`);
+  return undefined;
 }

@@ -1,25 +1,30 @@
 const REDACTED = '<redacted>';
-const SECRET_KEYS = new Set(['hmac_secret_key', 'hmac_previous_secret_key', 'key', 'password', 'secret']);
 
-function redactUrlPassword(text: string): string {
-  try {
-    const url = new URL(text);
-    if (!url.password) return text;
-    url.password = REDACTED;
-    return url.toString();
-  } catch {
-    return text;
-  }
+/** Key names that hold credentials; public keys and endpoints are not secret and stay readable. */
+function isSecretKey(name: string): boolean {
+  const key = name.toLowerCase();
+  if (key.includes('public')) return false;
+  return /secret|password|passwd|credential|private/.test(key) || key === 'key' || key.endsWith('_key') || key === 'token' || key.endsWith('_token');
 }
 
-/** A copy of the config safe to print: secrets replaced, passwords in URLs hidden; public keys stay. */
-export function redactConfig(value: unknown, key = ''): unknown {
-  if (Array.isArray(value)) return value.map((item) => redactConfig(item));
+/** `redis://user:pass@host` → `redis://user:<redacted>@host`, for any URL-shaped value. */
+function redactUrlPassword(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@/?#\s]+@/i, `$1${REDACTED}@`);
+}
+
+function redactValue(value: unknown, key: string): unknown {
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, ''));
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactConfig(v, k)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, k)]));
   }
   if (typeof value !== 'string' || value === '') return value;
-  if (SECRET_KEYS.has(key) || /secret|password/.test(key)) return REDACTED;
-  if (/_url$|address$/.test(key)) return redactUrlPassword(value);
-  return value;
+  return isSecretKey(key) ? REDACTED : redactUrlPassword(value);
+}
+
+/**
+ * A plain copy of the config that is safe to print or serve: every credential replaced by
+ * "<redacted>", passwords inside URLs too. An empty secret stays "" so that "not set" shows.
+ */
+export function redactConfig(config: object): Record<string, unknown> {
+  return redactValue(config, '') as Record<string, unknown>;
 }

@@ -1,78 +1,77 @@
-import { createPublicKey } from 'node:crypto';
 import { isInsecureOrigin, isMatchAllPattern } from '../policy/origin.js';
-import type { RealtimeConfig } from './types.js';
+import { showValue } from './problems.js';
+import type { ParsedConfig } from './schema.js';
+import type { Environment, TokenConfig } from './types.js';
 
-const UNSAFE_OVERRIDE = 'or set client.allow_unsafe_origins: true if you really mean it';
+/** Rules that look at more than one key or at the profile; run on the merged config. */
 
-function originProblems(config: RealtimeConfig): string[] {
-  if (config.environment !== 'production' || config.client.allow_unsafe_origins) return [];
-  const problems: string[] = [];
-  config.client.allowed_origins.forEach((origin, i) => {
-    const path = `client.allowed_origins[${i}]: ${JSON.stringify(origin)}`;
-    if (isMatchAllPattern(origin)) problems.push(`${path} lets every site connect in the production profile — list your front-end origins, ${UNSAFE_OVERRIDE}`);
-    else if (isInsecureOrigin(origin)) problems.push(`${path} is not https in the production profile — use https://, ${UNSAFE_OVERRIDE}`);
-  });
-  return problems;
+type MergedConfig = ParsedConfig & { client: { allowed_origins: string[] } };
+
+export function hasTokenKey(token: Partial<TokenConfig>): boolean {
+  return Boolean(token.hmac_secret_key || token.rsa_public_key || token.ecdsa_public_key || token.jwks_public_endpoint);
 }
 
-function keyProblems(config: RealtimeConfig): string[] {
-  const problems: string[] = [];
-  const token = config.client.token;
-  for (const field of ['rsa_public_key', 'ecdsa_public_key'] as const) {
-    const pem = token[field];
-    if (!pem) continue;
-    try {
-      createPublicKey(pem);
-    } catch (error) {
-      problems.push(`client.token.${field}: not a readable PEM public key (${(error as Error).message}) — paste the whole -----BEGIN PUBLIC KEY----- block`);
-    }
-  }
-  if (token.jwks_public_endpoint && !/^https?:\/\//.test(token.jwks_public_endpoint)) {
-    problems.push(`client.token.jwks_public_endpoint: ${JSON.stringify(token.jwks_public_endpoint)} is not an http(s) URL`);
-  }
-  return problems;
+export function crossFieldProblems(config: MergedConfig, environment: Environment): string[] {
+  return [
+    ...originProblems(config, environment),
+    ...clientProblems(config, environment),
+    ...httpApiProblems(config, environment),
+  ];
 }
 
-function hasTokenKey(config: RealtimeConfig): boolean {
-  const t = config.client.token;
-  return Boolean(t.hmac_secret_key || t.rsa_public_key || t.ecdsa_public_key || t.jwks_public_endpoint);
-}
-
-function profileProblems(config: RealtimeConfig): string[] {
+function originProblems(config: MergedConfig, environment: Environment): string[] {
   const problems: string[] = [];
-  const profile = config.environment;
-  if (profile === 'local') return problems;
-  if (!hasTokenKey(config) && !config.client.allow_anonymous_connect_without_token) {
-    problems.push(`client.token: no key to verify connection tokens in the ${profile} profile — set client.token.hmac_secret_key (REALTIME_CLIENT_TOKEN_HMAC_SECRET_KEY), rsa_public_key, ecdsa_public_key or jwks_public_endpoint`);
-  }
-  if (config.http_api.key === '' && !config.http_api.insecure) {
-    problems.push(`http_api.key: empty in the ${profile} profile — set an API key for back ends (REALTIME_HTTP_API_KEY)`);
-  }
-  if (profile === 'production') {
-    if (config.client.insecure) problems.push('client.insecure: true is refused in the production profile — it turns off every permission check');
-    if (config.http_api.insecure) problems.push('http_api.insecure: true is refused in the production profile — anyone could publish');
-  }
-  return problems;
-}
-
-function channelProblems(config: RealtimeConfig): string[] {
-  const problems: string[] = [];
-  const seen = new Set<string>();
-  config.channel.namespaces.forEach((ns, i) => {
-    if (seen.has(ns.name)) problems.push(`channel.namespaces[${i}].name: "${ns.name}" is defined twice`);
-    seen.add(ns.name);
-    if (ns.channel_regex) {
-      try {
-        new RegExp(ns.channel_regex);
-      } catch {
-        problems.push(`channel.namespaces[${i}].channel_regex: ${JSON.stringify(ns.channel_regex)} is not a valid regular expression`);
-      }
+  const unsafeAllowed = environment !== 'production' || config.client.allow_unsafe_origins;
+  config.client.allowed_origins.forEach((pattern, index) => {
+    const at = `client.allowed_origins[${index}]: ${showValue(pattern)}`;
+    const shape = originShapeProblem(pattern);
+    if (shape) {
+      problems.push(`${at} ${shape}`);
+    } else if (!unsafeAllowed && isMatchAllPattern(pattern)) {
+      problems.push(`${at} allows every host in the production profile — list your origins (e.g. "https://app.example.com") or set client.allow_unsafe_origins: true`);
+    } else if (!unsafeAllowed && isInsecureOrigin(pattern)) {
+      problems.push(`${at} is not https in the production profile — use https:// or set client.allow_unsafe_origins: true`);
     }
   });
   return problems;
 }
 
-/** Rules that span several settings or depend on the profile, checked after the schema. */
-export function crossFieldProblems(config: RealtimeConfig): string[] {
-  return [...originProblems(config), ...keyProblems(config), ...profileProblems(config), ...channelProblems(config)];
+/** Browsers send `scheme://host[:port]` or `null`; a pattern of another shape never matches. */
+function originShapeProblem(pattern: string): string | undefined {
+  if (pattern.trim() === '') return 'is empty — remove it';
+  if (pattern.toLowerCase() === 'null') return undefined;
+  const separator = pattern.indexOf('://');
+  if (separator < 0) {
+    return pattern.includes('*') ? undefined : `has no scheme, so no Origin can match it — write "https://${pattern}"`;
+  }
+  const cut = pattern.slice(separator + 3).search(/[/?#]/);
+  if (cut >= 0) {
+    return `has a path, but an Origin is only scheme://host[:port] — write ${showValue(pattern.slice(0, separator + 3 + cut))}`;
+  }
+  return undefined;
+}
+
+function clientProblems(config: MergedConfig, environment: Environment): string[] {
+  const problems: string[] = [];
+  if (environment === 'production' && config.client.insecure) {
+    problems.push('client.insecure: true is refused in the production profile (it turns off permission checks) — remove it');
+  }
+  if (environment !== 'local' && !hasTokenKey(config.client.token) && !config.client.allow_anonymous_connect_without_token) {
+    problems.push(
+      `client.token: no token key in the ${environment} profile — set client.token.hmac_secret_key (REALTIME_TOKEN_SECRET), ` +
+        'rsa_public_key, ecdsa_public_key or jwks_public_endpoint, or set client.allow_anonymous_connect_without_token: true',
+    );
+  }
+  return problems;
+}
+
+function httpApiProblems(config: MergedConfig, environment: Environment): string[] {
+  const problems: string[] = [];
+  if (environment === 'production' && config.http_api.insecure) {
+    problems.push('http_api.insecure: true is refused in the production profile — remove it and set http_api.key (REALTIME_API_KEY)');
+  } else if (environment !== 'local' && config.http_api.key === '' && !config.http_api.insecure) {
+    const orInsecure = environment === 'staging' ? ', or set http_api.insecure: true' : '';
+    problems.push(`http_api.key: empty in the ${environment} profile — set http_api.key (REALTIME_API_KEY)${orInsecure}`);
+  }
+  return problems;
 }

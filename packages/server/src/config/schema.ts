@@ -1,105 +1,241 @@
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
-import { duration } from './duration.js';
+import { parseDuration } from './duration.js';
+import { showValue } from './problems.js';
+import { overlayOf } from './schema-walk.js';
+import type { Environment } from './types.js';
 
-const flag = z.boolean().default(false);
-const count = (fallback: number) => z.number().int().nonnegative().default(fallback);
-const THIRTY_DAYS = 30 * 24 * 3_600_000;
+/**
+ * The JSON config file, with Centrifugo v6 key names. Every key is optional; `configSchema` fills
+ * in the defaults of a small deployment, `overlaySchema` (no defaults) validates an
+ * `environments.<name>` section and `REALTIME_*` variables before they are merged over it.
+ */
+
+const NAMESPACE_NAME = /^[-a-zA-Z0-9_.]+$/;
+
+const durationText = z
+  .string({
+    error: (issue) =>
+      typeof issue.input === 'number'
+        ? `a duration needs a unit (${issue.input}) — write it as a string, e.g. "${issue.input}s" or "${issue.input}ms"`
+        : undefined,
+  })
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms !== undefined) return ms;
+    ctx.addIssue({
+      code: 'custom',
+      input: text,
+      message: `not a duration (${showValue(text)}) — write e.g. "25s", "5m", "1h30m" or "500ms"`,
+    });
+    return z.NEVER;
+  });
+
+function duration(fallback: string, description?: string) {
+  const schema = durationText.default(parseDuration(fallback) ?? 0);
+  return description ? schema.describe(description) : schema;
+}
+
+const flag = (fallback = false) => z.boolean().default(fallback);
+const count = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.number().int().min(0).max(max).default(fallback);
+
+const urlPath = (fallback: string) =>
+  z
+    .string()
+    .superRefine((value, ctx) => {
+      if (!value.startsWith('/')) {
+        ctx.addIssue({ code: 'custom', message: `must start with "/" (${showValue(value)}) — write e.g. "/${value}"` });
+      }
+    })
+    .default(fallback);
+
+const compilingRegex = z.string().superRefine((value, ctx) => {
+  try {
+    new RegExp(value);
+  } catch (err) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `does not compile (${showValue(value)}): ${(err as Error).message} — fix the regular expression`,
+    });
+  }
+});
+
+/** Env vars often carry PEM keys on one line with literal `\n`; accept that form too. */
+function publicKey(type: 'rsa' | 'ec', description: string) {
+  return z
+    .string()
+    .transform((value) => value.replace(/\\n/g, '\n'))
+    .superRefine((pem, ctx) => {
+      try {
+        const key = createPublicKey(pem);
+        const kind = key.asymmetricKeyType ?? '';
+        if (type === 'rsa' ? !kind.startsWith('rsa') : kind !== 'ec') {
+          ctx.addIssue({ code: 'custom', message: `is a ${kind} key, not ${type === 'rsa' ? 'RSA' : 'ECDSA'} — use the matching key field` });
+        }
+      } catch (err) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `is not a PEM public key (${(err as Error).message}) — paste the whole "-----BEGIN PUBLIC KEY-----" block`,
+        });
+      }
+    })
+    .optional()
+    .describe(description);
+}
+
+const httpUrl = z.string().superRefine((value, ctx) => {
+  let protocol = '';
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: `is not an http(s) URL (${showValue(value)}) — write e.g. "https://auth.example.com/.well-known/jwks.json"` });
+  }
+});
 
 const channelOptionsShape = {
-  presence: flag,
-  join_leave: flag,
-  force_push_join_leave: flag,
+  presence: flag(),
+  join_leave: flag(),
+  force_push_join_leave: flag(),
   history_size: count(0),
-  history_ttl: duration(0),
-  history_meta_ttl: duration(THIRTY_DAYS),
-  force_positioning: flag,
-  allow_positioning: flag,
-  force_recovery: flag,
-  allow_recovery: flag,
-  allow_subscribe_for_client: flag,
-  allow_subscribe_for_anonymous: flag,
-  allow_publish_for_client: flag,
-  allow_publish_for_subscriber: flag,
-  allow_publish_for_anonymous: flag,
-  allow_presence_for_client: flag,
-  allow_presence_for_subscriber: flag,
-  allow_presence_for_anonymous: flag,
-  allow_history_for_client: flag,
-  allow_history_for_subscriber: flag,
-  allow_history_for_anonymous: flag,
-  allow_user_limited_channels: flag,
-  channel_regex: z.string().optional(),
+  history_ttl: duration('0s'),
+  history_meta_ttl: duration('720h'),
+  force_positioning: flag(),
+  allow_positioning: flag(),
+  force_recovery: flag(),
+  allow_recovery: flag(),
+  allow_subscribe_for_client: flag(),
+  allow_subscribe_for_anonymous: flag(),
+  allow_publish_for_client: flag(),
+  allow_publish_for_subscriber: flag(),
+  allow_publish_for_anonymous: flag(),
+  allow_presence_for_client: flag(),
+  allow_presence_for_subscriber: flag(),
+  allow_presence_for_anonymous: flag(),
+  allow_history_for_client: flag(),
+  allow_history_for_subscriber: flag(),
+  allow_history_for_anonymous: flag(),
+  allow_user_limited_channels: flag(),
+  channel_regex: compilingRegex.optional(),
 };
 
-const channelOptions = z.strictObject(channelOptionsShape);
-const namespace = z.strictObject({
-  name: z.string().regex(/^[-a-zA-Z0-9_.]+$/, 'namespace names use letters, digits, "-", "_" and "." only'),
+const namespaceSchema = z.strictObject({
+  name: z.string({ error: (issue) => (issue.input === undefined ? 'is required — give the namespace a name' : undefined) }).regex(NAMESPACE_NAME, {
+    error: (issue) => `is not a valid namespace name (${showValue(issue.input)}) — use letters, digits, "-", "_" or "."`,
+  }),
   ...channelOptionsShape,
 });
 
-const prefix = (fallback: string) => z.string().startsWith('/', 'must start with "/"').default(fallback);
+const namespaces = z
+  .array(namespaceSchema)
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((ns, index) => {
+      if (seen.has(ns.name)) {
+        ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate namespace (${showValue(ns.name)}) — give each namespace a unique name` });
+      }
+      seen.add(ns.name);
+    });
+  })
+  .default([]);
 
-/** The config file, Centrifugo v6 key names; `environments` profiles are merged before parsing. */
-export const configSchema = z.strictObject({
-  environment: z.enum(['local', 'staging', 'production']).optional(),
-  http_server: z.strictObject({
-    address: z.string().default('127.0.0.1'),
-    port: z.number().int().min(0).max(65535).default(8000),
-  }).prefault({}),
-  data_dir: z.string().default('.data'),
-  log: z.strictObject({
-    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  }).prefault({}),
-  client: z.strictObject({
-    token: z.strictObject({
-      hmac_secret_key: z.string().optional(),
-      hmac_previous_secret_key: z.string().optional(),
-      rsa_public_key: z.string().optional(),
-      ecdsa_public_key: z.string().optional(),
-      jwks_public_endpoint: z.string().optional(),
-      audience: z.string().optional(),
-      issuer: z.string().optional(),
-      user_id_claim: z.string().default('sub'),
-    }).prefault({}),
-    allowed_origins: z.array(z.string()).optional(),
-    allow_unsafe_origins: flag,
-    allow_anonymous_connect_without_token: flag,
-    insecure: flag,
-    ping_interval: duration(25_000),
-    pong_timeout: duration(8_000),
-    expired_close_delay: duration(25_000),
-    expired_sub_close_delay: duration(25_000),
-    stale_close_delay: duration(10_000),
-    idle_timeout: duration(30 * 60_000),
-    channel_limit: count(128),
-    connection_limit: count(10_000),
-    user_connection_limit: count(100),
-    queue_max_size: count(1_048_576),
-    command_rate_limit: z.strictObject({
+const tokenSchema = z.strictObject({
+  hmac_secret_key: z.string().optional().describe('HMAC secret for connection and subscription JWTs'),
+  hmac_previous_secret_key: z.string().optional().describe('previous HMAC secret, still accepted during a rotation'),
+  rsa_public_key: publicKey('rsa', 'RSA public key (PEM) for RS* JWTs'),
+  ecdsa_public_key: publicKey('ec', 'ECDSA public key (PEM) for ES* JWTs'),
+  jwks_public_endpoint: httpUrl.optional().describe('JWKS URL for JWT verification'),
+  audience: z.string().optional().describe('required JWT aud'),
+  issuer: z.string().optional().describe('required JWT iss'),
+  user_id_claim: z.string().min(1).default('sub').describe('JWT claim holding the user id'),
+});
+
+const clientSchema = z.strictObject({
+  token: tokenSchema.prefault({}),
+  // No default here: it depends on the profile, see defaultAllowedOrigins.
+  allowed_origins: z.array(z.string()).optional().describe('Origin glob patterns allowed to connect'),
+  allow_unsafe_origins: flag().describe('let production accept *, http:// and match-all origins'),
+  allow_anonymous_connect_without_token: flag().describe('accept connections without a JWT'),
+  insecure: flag().describe('test only: skip permission checks; refused in production'),
+  ping_interval: duration('25s', 'server ping period'),
+  pong_timeout: duration('8s', 'how long to wait for a pong'),
+  expired_close_delay: duration('25s'),
+  expired_sub_close_delay: duration('25s'),
+  stale_close_delay: duration('10s'),
+  idle_timeout: duration('30m'),
+  channel_limit: count(128),
+  connection_limit: count(10_000).describe('connections per node, 0 = unlimited'),
+  user_connection_limit: count(100),
+  queue_max_size: count(1_048_576).describe('bytes queued per connection before 3008'),
+  command_rate_limit: z
+    .strictObject({
       per_second: count(100),
       burst: count(200),
       disconnect_after: count(50),
-    }).prefault({}),
-    max_commands_per_frame: z.number().int().positive().default(100),
-    history_max_publication_limit: count(300),
-    recovery_max_publication_limit: count(300),
-  }).prefault({}),
-  websocket: z.strictObject({
-    handler_prefix: prefix('/ws'),
-    message_size_limit: z.number().int().positive().default(65_536),
-  }).prefault({}),
-  http_api: z.strictObject({
-    key: z.string().default(''),
-    insecure: flag,
-    handler_prefix: prefix('/api'),
-  }).prefault({}),
-  channel: z.strictObject({
-    without_namespace: channelOptions.prefault({}),
-    namespaces: z.array(namespace).default([]),
-    max_length: z.number().int().positive().default(255),
-  }).prefault({}),
-  shutdown: z.strictObject({ timeout: duration(10_000) }).prefault({}),
+    })
+    .prefault({}),
+  max_commands_per_frame: count(100),
+  history_max_publication_limit: count(300),
+  recovery_max_publication_limit: count(300),
 });
 
-export type ConfigFile = z.input<typeof configSchema>;
+export const configSchema = z.strictObject({
+  http_server: z
+    .strictObject({
+      address: z.string().default('127.0.0.1').describe('listen address'),
+      port: z.number().int().min(0).max(65_535).default(8000).describe('listen port'),
+    })
+    .prefault({}),
+  data_dir: z.string().min(1).default('.data').describe('node-local state, relative to the working directory'),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('fatal, error, warn, info, debug, trace or silent'),
+    })
+    .prefault({}),
+  client: clientSchema.prefault({}),
+  websocket: z
+    .strictObject({
+      handler_prefix: urlPath('/ws'),
+      message_size_limit: count(65_536).describe('largest accepted frame, bytes'),
+    })
+    .prefault({}),
+  http_api: z
+    .strictObject({
+      key: z.string().default('').describe('server API key (X-API-Key / Authorization: apikey)'),
+      insecure: flag().describe('serve the API without a key; refused in production'),
+      handler_prefix: urlPath('/api'),
+    })
+    .prefault({}),
+  channel: z
+    .strictObject({
+      without_namespace: z.strictObject(channelOptionsShape).prefault({}),
+      namespaces,
+      max_length: count(255),
+    })
+    .prefault({}),
+  shutdown: z.strictObject({ timeout: duration('10s', 'SIGTERM drain time') }).prefault({}),
+});
+
 export type ParsedConfig = z.output<typeof configSchema>;
+
+/** The same keys without defaults, for `environments.<name>` and env vars; arrays replace whole. */
+export const overlaySchema = overlayOf(configSchema);
+
+export const fileSchema = z.strictObject({
+  ...configSchema.shape,
+  environment: z.string().optional(),
+  environments: z
+    .strictObject({
+      local: overlaySchema.optional(),
+      staging: overlaySchema.optional(),
+      production: overlaySchema.optional(),
+    })
+    .optional(),
+});
+
+export function defaultAllowedOrigins(environment: Environment): string[] {
+  return environment === 'local' ? ['http://localhost:*', 'http://127.0.0.1:*'] : [];
+}
