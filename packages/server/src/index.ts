@@ -6,3 +6,5 @@ export type { RealtimeConfig, Environment, ChannelOptions, NamespaceConfig } fro
 export { RpcError, type RpcHandler, type RpcCall } from './session/context.js';
 export { mintToken } from './auth/mint.js';
 export type { Broker, PresenceStore } from './broker/broker.js';
+export { createInboxExtension, type InboxOptions } from './inbox/extension.js';
+export type { GatewayExtension, ExtensionApiMethod } from './extension.js';

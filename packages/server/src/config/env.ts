@@ -33,6 +33,7 @@ const SHORT_NAMES: ReadonlyArray<readonly [name: string, path: string]> = [
   ['REALTIME_ALLOWED_ORIGINS', 'client.allowed_origins'],
   ['REALTIME_DATA_DIR', 'data_dir'],
   ['REALTIME_LOG_LEVEL', 'log.level'],
+  ['REALTIME_DATABASE_URL', 'notifications.database_url'],
 ];
 
 export const envVarName = (path: readonly string[]) => PREFIX + path.join('_').toUpperCase();

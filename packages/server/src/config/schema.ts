@@ -217,6 +217,20 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   shutdown: z.strictObject({ timeout: duration('10s', 'SIGTERM drain time') }).prefault({}),
+  notifications: z
+    .strictObject({
+      enabled: flag().describe('serve the notification inbox (RPC notifications.*, API notification_*)'),
+      database_url: z
+        .string()
+        .regex(/^(postgres(ql)?:\/\/|sqlite:)/, { error: 'must start with postgres:// (PostgreSQL) or sqlite: (a SQLite file) — leave it unset for SQLite in data_dir' })
+        .optional()
+        .describe('postgres://… for PostgreSQL; unset: SQLite file in data_dir'),
+      channel: z.string().min(1).default('notifications:inbox').describe('user U gets live events on <channel>#U'),
+      broadcast_channel: z.string().min(1).default('notifications:broadcast').describe('where notifications to all users are announced'),
+      purge_interval: duration('1h', 'how often expired and old dismissed notifications are deleted'),
+      dismissed_retention: duration('720h', 'how long a dismissed notification is kept'),
+    })
+    .prefault({}),
 });
 
 export type ParsedConfig = z.output<typeof configSchema>;

@@ -114,4 +114,15 @@ export interface RealtimeConfig {
   };
   /** ms SIGTERM may take: clients get 3001, then the process exits. */
   shutdown: { timeout: number };
+  /** The notification inbox (an extension of the gateway). */
+  notifications: {
+    enabled: boolean;
+    database_url?: string;
+    channel: string;
+    broadcast_channel: string;
+    /** ms */
+    purge_interval: number;
+    /** ms */
+    dismissed_retention: number;
+  };
 }
