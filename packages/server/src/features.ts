@@ -1,5 +1,25 @@
+import type { Broker, PresenceStore } from './broker/broker.js';
+import type { ControlBus } from './broker/control.js';
 import type { RealtimeConfig } from './config/types.js';
 import type { GatewayExtension } from './extension.js';
+import type { Logger } from './log.js';
+
+export interface Engine {
+  broker?: Broker;
+  presence?: PresenceStore;
+  control?: ControlBus;
+}
+
+/** The memory engine (the gateway's default) or Redis, which several nodes share. */
+export async function configuredEngine(config: RealtimeConfig, log: Logger): Promise<Engine> {
+  const { type, redis } = config.engine;
+  if ((type ?? (redis.address ? 'redis' : 'memory')) === 'memory' || !redis.address) return {};
+  const { createRedisEngine } = await import('./broker/redis.js');
+  return createRedisEngine(
+    { url: redis.address, prefix: redis.prefix, commandTimeout: redis.command_timeout, presenceTtl: redis.presence_ttl, nodeHeartbeat: redis.node_heartbeat },
+    log,
+  );
+}
 
 /** The optional features the configuration turns on, as gateway extensions. */
 export async function configuredExtensions(config: RealtimeConfig): Promise<GatewayExtension[]> {

@@ -1,5 +1,6 @@
 import { createTokenVerifier } from './auth/verifier.js';
 import type { Broker, PresenceStore } from './broker/broker.js';
+import type { ControlBus } from './broker/control.js';
 import { MemoryBroker, MemoryPresence } from './broker/memory.js';
 import type { RealtimeConfig } from './config/types.js';
 import { createLogger, type Logger } from './log.js';
@@ -17,6 +18,8 @@ export interface GatewayOptions {
   rpc?: Record<string, RpcHandler>;
   broker?: Broker;
   presence?: PresenceStore;
+  /** Links the server API of several nodes (the Redis engine's); this node only when absent. */
+  control?: ControlBus;
   extensions?: GatewayExtension[];
   /** Node (`ws`) unless an entry point for another runtime passes its own. */
   runtime?: Runtime;
@@ -51,6 +54,7 @@ export class Gateway {
       config,
       broker: options.broker ?? new MemoryBroker(),
       presence: options.presence ?? new MemoryPresence(),
+      ...(options.control ? { control: options.control } : {}),
       verifier: createTokenVerifier(config.client.token),
       metrics: new Metrics(),
       log,

@@ -12,6 +12,7 @@ import {
 import type { TokenVerifier } from './auth/verifier.js';
 import type { Broker, BrokerEventHandler, PresenceStore } from './broker/broker.js';
 import { LocalControl, type ControlBus } from './broker/control.js';
+import { applyControlCommand, nodeInfo } from './api/methods.js';
 import { Hub } from './channels/hub.js';
 import { ChannelRegistry, type ChannelSpec } from './channels/namespace.js';
 import type { RealtimeConfig } from './config/types.js';
@@ -91,6 +92,7 @@ export class RealtimeNode implements SessionContext, BrokerEventHandler {
 
   async start(): Promise<void> {
     await this.broker.start(this);
+    await this.control.start({ uid: this.uid, apply: (command) => applyControlCommand(this, command), info: () => nodeInfo(this) });
     const client = this.config.client;
     // The sweep period bounds how late a ping, pong deadline or expiry is noticed.
     const period = Math.max(50, Math.min(1000, client.ping_interval / 4 || 1000, client.pong_timeout / 4 || 1000));
@@ -153,7 +155,11 @@ export class RealtimeNode implements SessionContext, BrokerEventHandler {
   /** The broker may have missed publications of the channel: subscribers resubscribe and recover. */
   onInsufficientState(channel: string): void {
     const subscribers = [...this.open].filter((s) => s.subscriptions.has(channel));
-    this.unsubscribeSessions(subscribers, channel, UnsubscribeCodes.insufficientState);
+    // The SDK resubscribes (and recovers) client-side subscriptions on 2500; server-side ones
+    // are restored only by a reconnect, as Centrifugo does (3010).
+    const serverSide = subscribers.filter((s) => s.subscriptions.get(channel)!.serverSide);
+    for (const session of serverSide) session.disconnect(DisconnectCodes.insufficientState);
+    this.unsubscribeSessions(subscribers.filter((s) => !serverSide.includes(s)), channel, UnsubscribeCodes.insufficientState);
   }
 
   /** Connected sessions a server API call targets on this node. */

@@ -1,5 +1,6 @@
 import { ApiErrorCodes, DisconnectCodes, encodePush, type Publication } from '@renum-realtime/protocol';
-import { UnrecoverablePositionError } from '../broker/broker.js';
+import { BrokerUnavailableError, UnrecoverablePositionError } from '../broker/broker.js';
+import type { ControlCommand, NodeInfo } from '../broker/control.js';
 import { hasHistory, type ChannelSpec } from '../channels/namespace.js';
 import type { RealtimeNode } from '../node.js';
 import { globToRegExp } from '../policy/origin.js';
@@ -30,6 +31,82 @@ async function publishTo(node: RealtimeNode, channel: string, request: ApiReques
   return position ? { offset: position.offset, epoch: position.epoch } : {};
 }
 
+type ControlMethod = 'subscribe' | 'unsubscribe' | 'disconnect' | 'refresh';
+type LocalHandler<M extends ControlMethod> = (node: RealtimeNode, request: ApiRequest<M>) => Promise<void>;
+
+/** Server API calls that act on connections: every node runs them on its own connections. */
+const onThisNode: { [M in ControlMethod]: LocalHandler<M> } = {
+  async subscribe(node, request) {
+    const spec = resolve(node, request.channel);
+    for (const session of node.select(request)) {
+      if (session.subscriptions.has(spec.name)) continue;
+      const { result, release } = await subscribeChannel(session, spec, {
+        serverSide: true,
+        chanInfo: request.info,
+        data: request.data,
+        joinLeave: false,
+        ...(request.recover_since ? { recover: request.recover_since } : {}),
+        ...(request.expire_at ? { expiresAt: request.expire_at * 1000 } : {}),
+      });
+      session.write(encodePush(spec.name, 'subscribe', result));
+      release();
+    }
+  },
+
+  async unsubscribe(node, request) {
+    node.unsubscribe(request, request.channel);
+  },
+
+  async disconnect(node, request) {
+    const custom = request.disconnect;
+    const code = custom ? { code: custom.code, reason: custom.reason, reconnect: custom.code < 3500 || (custom.code >= 4000 && custom.code < 4500) } : DisconnectCodes.forceDisconnect;
+    node.disconnect(request, code, code.reason);
+  },
+
+  async refresh(node, request) {
+    for (const session of node.select(request)) {
+      if (request.expired) {
+        session.disconnect(DisconnectCodes.connectionExpired);
+        continue;
+      }
+      if (request.info !== undefined) session.connInfo = request.info;
+      session.expiresAt = request.expire_at ? request.expire_at * 1000 : undefined;
+    }
+  },
+};
+
+async function broadcastControl<M extends ControlMethod>(node: RealtimeNode, method: M, request: ApiRequest<M>): Promise<object> {
+  await node.control.broadcast({ method, request: request as Record<string, unknown> });
+  return {};
+}
+
+/** Runs a control command (from this node or another) on this node's connections. */
+export async function applyControlCommand(node: RealtimeNode, command: ControlCommand): Promise<void> {
+  const method = command.method as ControlMethod;
+  const parsed = Object.hasOwn(onThisNode, method) ? apiSchemas[method].safeParse(command.request) : undefined;
+  if (!parsed?.success) {
+    node.log.warn({ event: 'control_command_invalid', method: command.method.slice(0, 64) }, 'control command ignored');
+    return;
+  }
+  const handler = onThisNode[method] as LocalHandler<ControlMethod>;
+  await handler(node, parsed.data as never);
+}
+
+export function nodeInfo(node: RealtimeNode): NodeInfo {
+  let subs = 0;
+  for (const count of node.hub.counts().values()) subs += count;
+  return {
+    uid: node.uid,
+    name: node.name,
+    version: node.version,
+    num_clients: node.sessions.size,
+    num_users: node.sessions.userCount,
+    num_channels: node.hub.channelCount,
+    num_subs: subs,
+    uptime: Math.floor((Date.now() - node.startedAt) / 1000),
+  };
+}
+
 const handlers: { [M in keyof typeof apiSchemas]: Handler<M> } = {
   publish: (node, request) => publishTo(node, request.channel, request),
 
@@ -46,47 +123,10 @@ const handlers: { [M in keyof typeof apiSchemas]: Handler<M> } = {
     return { responses };
   },
 
-  async subscribe(node, request) {
-    const spec = resolve(node, request.channel);
-    for (const session of node.select(request)) {
-      if (session.subscriptions.has(spec.name)) continue;
-      const { result, release } = await subscribeChannel(session, spec, {
-        serverSide: true,
-        chanInfo: request.info,
-        data: request.data,
-        joinLeave: false,
-        ...(request.recover_since ? { recover: request.recover_since } : {}),
-        ...(request.expire_at ? { expiresAt: request.expire_at * 1000 } : {}),
-      });
-      session.write(encodePush(spec.name, 'subscribe', result));
-      release();
-    }
-    return {};
-  },
-
-  async unsubscribe(node, request) {
-    node.unsubscribe(request, request.channel);
-    return {};
-  },
-
-  async disconnect(node, request) {
-    const custom = request.disconnect;
-    const code = custom ? { code: custom.code, reason: custom.reason, reconnect: custom.code < 3500 || (custom.code >= 4000 && custom.code < 4500) } : DisconnectCodes.forceDisconnect;
-    node.disconnect(request, code, code.reason);
-    return {};
-  },
-
-  async refresh(node, request) {
-    for (const session of node.select(request)) {
-      if (request.expired) {
-        session.disconnect(DisconnectCodes.connectionExpired);
-        continue;
-      }
-      if (request.info !== undefined) session.connInfo = request.info;
-      session.expiresAt = request.expire_at ? request.expire_at * 1000 : undefined;
-    }
-    return {};
-  },
+  subscribe: (node, request) => broadcastControl(node, 'subscribe', request),
+  unsubscribe: (node, request) => broadcastControl(node, 'unsubscribe', request),
+  disconnect: (node, request) => broadcastControl(node, 'disconnect', request),
+  refresh: (node, request) => broadcastControl(node, 'refresh', request),
 
   async presence(node, request) {
     const spec = resolve(node, request.channel);
@@ -135,20 +175,7 @@ const handlers: { [M in keyof typeof apiSchemas]: Handler<M> } = {
   },
 
   async info(node) {
-    let subs = 0;
-    for (const count of node.hub.counts().values()) subs += count;
-    return {
-      nodes: [{
-        uid: node.uid,
-        name: node.name,
-        version: node.version,
-        num_clients: node.sessions.size,
-        num_users: node.sessions.userCount,
-        num_channels: node.hub.channelCount,
-        num_subs: subs,
-        uptime: Math.floor((Date.now() - node.startedAt) / 1000),
-      }],
-    };
+    return { nodes: await node.control.nodes() };
   },
 };
 
@@ -158,6 +185,7 @@ export function isApiMethod(node: RealtimeNode, method: string): boolean {
 
 export function errorBody(error: unknown): { code: number; message: string } {
   if (error instanceof ApiError) return { code: error.error.code, message: error.message };
+  if (error instanceof BrokerUnavailableError) return { code: ApiErrorCodes.temporarilyUnavailable.code, message: ApiErrorCodes.temporarilyUnavailable.message };
   return { code: ApiErrorCodes.internal.code, message: ApiErrorCodes.internal.message };
 }
 
@@ -170,7 +198,12 @@ export async function callApiMethod(node: RealtimeNode, method: string, body: un
   const parsed = schema.safeParse(body ?? {});
   if (!parsed.success) throw new ApiError(ApiErrorCodes.badRequest, describeIssues(parsed.error));
   const handler = handlers[method as keyof typeof apiSchemas] as Handler<keyof typeof apiSchemas>;
-  return handler(node, parsed.data as never);
+  try {
+    return await handler(node, parsed.data as never);
+  } catch (error) {
+    if (error instanceof BrokerUnavailableError) throw new ApiError(ApiErrorCodes.temporarilyUnavailable, error.message);
+    throw error;
+  }
 }
 
 async function runBatch(node: RealtimeNode, body: unknown): Promise<object> {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { ensureLocalSecrets } from '../config/local-secrets.js';
-import { configuredExtensions } from '../features.js';
+import { configuredEngine, configuredExtensions } from '../features.js';
 import { Gateway } from '../gateway.js';
 import { createLogger } from '../log.js';
 import type { Runtime } from '../transport/runtime.js';
@@ -38,8 +38,9 @@ export async function runServe(argv: string[], runtime?: Runtime): Promise<numbe
     });
     const { config, generated } = ensureLocalSecrets(loaded);
     const log = createLogger(config.log.level);
+    const engine = await configuredEngine(config, log);
     const extensions = await configuredExtensions(config);
-    const gateway = await Gateway.start({ config, log, extensions, ...(runtime ? { runtime } : {}) });
+    const gateway = await Gateway.start({ config, log, ...engine, extensions, ...(runtime ? { runtime } : {}) });
     process.stderr.write(banner(gateway, generated));
     log.info({ event: 'listening', ws: gateway.webSocketUrl, api: gateway.apiUrl, profile: config.environment }, 'gateway started');
 

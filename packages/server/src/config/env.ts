@@ -34,6 +34,7 @@ const SHORT_NAMES: ReadonlyArray<readonly [name: string, path: string]> = [
   ['REALTIME_DATA_DIR', 'data_dir'],
   ['REALTIME_LOG_LEVEL', 'log.level'],
   ['REALTIME_DATABASE_URL', 'notifications.database_url'],
+  ['REALTIME_REDIS_URL', 'engine.redis.address'],
 ];
 
 export const envVarName = (path: readonly string[]) => PREFIX + path.join('_').toUpperCase();

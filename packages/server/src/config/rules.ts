@@ -16,7 +16,13 @@ export function crossFieldProblems(config: MergedConfig, environment: Environmen
     ...originProblems(config, environment),
     ...clientProblems(config, environment),
     ...httpApiProblems(config, environment),
+    ...engineProblems(config),
   ];
+}
+
+function engineProblems(config: MergedConfig): string[] {
+  if (config.engine.type !== 'redis' || config.engine.redis.address) return [];
+  return ['engine.redis.address: required when engine.type is "redis" — set it (or REALTIME_REDIS_URL) to redis://host:6379'];
 }
 
 function originProblems(config: MergedConfig, environment: Environment): string[] {

@@ -217,6 +217,24 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   shutdown: z.strictObject({ timeout: duration('10s', 'SIGTERM drain time') }).prefault({}),
+  engine: z
+    .strictObject({
+      type: z.enum(['memory', 'redis']).optional().describe('memory (one node) or redis (several nodes); redis when engine.redis.address is set'),
+      redis: z
+        .strictObject({
+          address: z
+            .string()
+            .regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0' })
+            .optional()
+            .describe('redis://[:password@]host:port[/db]'),
+          prefix: z.string().default('renum:').describe('put before every key, so several deployments can share one Redis'),
+          command_timeout: duration('1s', 'a Redis command slower than this fails (API answers temporarily unavailable)'),
+          presence_ttl: duration('60s', 'presence entries of a node that stopped refreshing them expire after this'),
+          node_heartbeat: duration('3s', 'node registry heartbeat; a node leaves info after three missed beats'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   notifications: z
     .strictObject({
       enabled: flag().describe('serve the notification inbox (RPC notifications.*, API notification_*)'),

@@ -114,6 +114,20 @@ export interface RealtimeConfig {
   };
   /** ms SIGTERM may take: clients get 3001, then the process exits. */
   shutdown: { timeout: number };
+  /** Where channels, history and presence are shared: this process, or Redis for several nodes. */
+  engine: {
+    type?: 'memory' | 'redis';
+    redis: {
+      address?: string;
+      prefix: string;
+      /** ms */
+      command_timeout: number;
+      /** ms */
+      presence_ttl: number;
+      /** ms */
+      node_heartbeat: number;
+    };
+  };
   /** The notification inbox (an extension of the gateway). */
   notifications: {
     enabled: boolean;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { mintToken } from '../../src/auth/mint.js';
 import { loadConfig } from '../../src/config/load.js';
-import { Gateway } from '../../src/gateway.js';
+import type { GatewayExtension } from '../../src/extension.js';
+import { Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { createLogger } from '../../src/log.js';
 import type { RpcHandler } from '../../src/session/context.js';
 
@@ -77,13 +78,13 @@ function logCollector(into: Array<Record<string, any>>): Writable {
 export async function startGateway(
   overrides: ConfigFile = {},
   rpc?: Record<string, RpcHandler>,
-  options: { captureLogs?: boolean; env?: string } = {},
+  options: { captureLogs?: boolean; env?: string; extensions?: GatewayExtension[]; engine?: Pick<GatewayOptions, 'broker' | 'presence' | 'control'> } = {},
 ): Promise<TestGateway> {
   const file = writeConfigFile(deepMerge(baseTestConfig, overrides));
   const config = loadConfig({ file, environ: {}, ...(options.env ? { env: options.env } : {}) });
   const logs: Array<Record<string, any>> = [];
   const log = options.captureLogs ? createLogger('info', logCollector(logs)) : createLogger(config.log.level);
-  const gateway = await Gateway.start({ config, log, ...(rpc ? { rpc } : {}) });
+  const gateway = await Gateway.start({ config, log, ...(rpc ? { rpc } : {}), ...(options.extensions ? { extensions: options.extensions } : {}), ...options.engine });
   const secret = config.client.token.hmac_secret_key ?? TEST_SECRET;
   return {
     gateway,

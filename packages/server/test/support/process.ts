@@ -2,6 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+export const BUN = fileURLToPath(new URL('../../../../node_modules/.bin/bun', import.meta.url));
+export const BUN_CLI = fileURLToPath(new URL('../../dist/cli/bun-main.js', import.meta.url));
+/** `REALTIME_TEST_RUNTIME=bun` runs spawned gateways on Bun: the same black-box tests, the other runtime. */
+export const TEST_RUNTIME: 'node' | 'bun' = process.env.REALTIME_TEST_RUNTIME === 'bun' ? 'bun' : 'node';
 
 export interface GatewayProcess {
   child: ChildProcess;
@@ -12,9 +16,10 @@ export interface GatewayProcess {
   url: string;
 }
 
-/** Runs the built `renum-realtime` CLI as users do, and waits for its banner. */
-export async function spawnGateway(args: string[], env: NodeJS.ProcessEnv = {}): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs the built `renum-realtime` CLI as users do (or another entry `script`), and waits for its banner. */
+export async function spawnGateway(args: string[], env: NodeJS.ProcessEnv = {}, script = CLI, runtime = TEST_RUNTIME): Promise<GatewayProcess> {
+  const [command, entry] = runtime === 'bun' && script === CLI ? [BUN, BUN_CLI] : [process.execPath, script];
+  const child = spawn(command, [entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   const stderr: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

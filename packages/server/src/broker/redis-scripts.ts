@@ -1,0 +1,75 @@
+/**
+ * Lua scripts of the Redis engine. Each runs atomically on the Redis server, so offsets, epochs
+ * and expiries stay consistent however many nodes call them at once. Time comes from Redis
+ * (`TIME`), never from a node's clock.
+ *
+ * A stream is two keys: a hash `meta` {e: epoch, s: top offset} and a Redis stream whose entry ids
+ * are the offsets (`<offset>-0`) with the publication JSON in field `d`. A missing meta hash means
+ * the stream was forgotten: the next write starts a new epoch and drops any stale entries.
+ */
+
+const NOW_MS = `local t = redis.call('time')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/** Creates the meta hash with the candidate epoch when it is missing; leaves `epoch` in scope. */
+const ENSURE_EPOCH = `local epoch = redis.call('hget', KEYS[2], 'e')
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('hset', KEYS[2], 'e', epoch, 's', 0)
+  redis.call('del', KEYS[1])
+end`;
+
+/**
+ * KEYS: stream, meta. ARGV: candidate epoch, publication JSON (no offset), history size,
+ * history ttl ms, meta ttl ms, pub/sub topic. Returns {offset, epoch}. Publishing from inside the
+ * script makes every node receive the publications of a channel in offset order.
+ */
+export const PUBLISH_SCRIPT = `${ENSURE_EPOCH}
+local offset = redis.call('hincrby', KEYS[2], 's', 1)
+redis.call('xadd', KEYS[1], 'MAXLEN', ARGV[3], offset .. '-0', 'd', ARGV[2])
+redis.call('pexpire', KEYS[1], ARGV[4])
+redis.call('pexpire', KEYS[2], ARGV[5])
+redis.call('publish', ARGV[6], '{"o":' .. offset .. ',"e":"' .. epoch .. '","p":' .. ARGV[2] .. '}')
+return {offset, epoch}`;
+
+/**
+ * KEYS: stream, meta. ARGV: candidate epoch, meta ttl ms, since offset (-1 = none), limit
+ * (-1 = all, 0 = position only), reverse ('1'). Returns {top, epoch, entries}.
+ */
+export const HISTORY_SCRIPT = `${ENSURE_EPOCH}
+if redis.call('pttl', KEYS[2]) < 0 then redis.call('pexpire', KEYS[2], ARGV[2]) end
+local top = tonumber(redis.call('hget', KEYS[2], 's'))
+local since = tonumber(ARGV[3])
+local limit = tonumber(ARGV[4])
+if limit == 0 then return {top, epoch, {}} end
+local count = {}
+if limit > 0 then count = {'COUNT', limit} end
+local entries
+if ARGV[5] == '1' then
+  if since == 0 then return {top, epoch, {}} end
+  local last = '+'
+  if since > 0 then last = (since - 1) .. '-0' end
+  entries = redis.call('xrevrange', KEYS[1], last, '-', unpack(count))
+else
+  local first = '-'
+  if since >= 0 then first = (since + 1) .. '-0' end
+  entries = redis.call('xrange', KEYS[1], first, '+', unpack(count))
+end
+return {top, epoch, entries}`;
+
+/** KEYS: entries hash, expiry zset. ARGV: ttl ms, then field/value pairs. */
+export const EXPIRING_SET_SCRIPT = `${NOW_MS}
+local expireAt = now + tonumber(ARGV[1])
+for i = 2, #ARGV, 2 do
+  redis.call('hset', KEYS[1], ARGV[i], ARGV[i + 1])
+  redis.call('zadd', KEYS[2], expireAt, ARGV[i])
+end
+redis.call('pexpire', KEYS[1], ARGV[1])
+redis.call('pexpire', KEYS[2], ARGV[1])`;
+
+/** KEYS: entries hash, expiry zset. Drops expired entries, returns the rest as HGETALL does. */
+export const EXPIRING_GET_SCRIPT = `${NOW_MS}
+local expired = redis.call('zrangebyscore', KEYS[2], '-inf', now)
+for _, field in ipairs(expired) do redis.call('hdel', KEYS[1], field) end
+if #expired > 0 then redis.call('zremrangebyscore', KEYS[2], '-inf', now) end
+return redis.call('hgetall', KEYS[1])`;
