@@ -16,6 +16,41 @@ if [ ! -d node_modules/.bin ] || [ package-lock.json -nt node_modules/.package-l
   npm ci --no-audit --no-fund
 fi
 
+apt_install() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "test setup: installing $* (apt-get)"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null \
+      || fail "apt-get install $* failed; run: sudo apt-get install -y $*"
+  else
+    fail "missing $*; run: sudo apt-get install -y $*"
+  fi
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Browser tests drive Debian's Chromium; a browser is never downloaded.
+[ -x /usr/bin/chromium ] || apt_install chromium
+
+# Scale-out tests use Redis (the tests start a private redis-server when none listens on :6379).
+if ! port_open 6379; then
+  command -v redis-server >/dev/null || apt_install redis-server
+  echo "test setup: starting Redis on 127.0.0.1:6379"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null \
+    || fail "could not start Redis; run: redis-server --daemonize yes --port 6379"
+fi
+
+# The inbox suite runs against PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth).
+if ! port_open 5432; then
+  if ! command -v pg_ctlcluster >/dev/null; then apt_install postgresql; fi
+  echo "test setup: starting PostgreSQL"
+  version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$version" ] || fail "no PostgreSQL cluster found; run: sudo apt-get install -y postgresql"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start \
+    || fail "could not start PostgreSQL; run: sudo pg_ctlcluster $version main start"
+  for _ in $(seq 1 50); do port_open 5432 && break; sleep 0.2; done
+  port_open 5432 || fail "PostgreSQL does not listen on 127.0.0.1:5432; check listen_addresses in postgresql.conf"
+fi
+
 echo "test setup: building"
 npm run build --silent
 
