@@ -24,6 +24,18 @@ export async function configuredEngine(config: RealtimeConfig, log: Logger): Pro
 /** The optional features the configuration turns on, as gateway extensions. */
 export async function configuredExtensions(config: RealtimeConfig): Promise<GatewayExtension[]> {
   const extensions: GatewayExtension[] = [];
+  const admin = config.admin;
+  if (admin.enabled) {
+    const { createAdminExtension } = await import('./admin/index.js');
+    extensions.push(
+      createAdminExtension({
+        enabled: true,
+        broadcastChannel: admin.broadcast_channel,
+        ...(admin.password ? { password: admin.password } : {}),
+        ...(admin.secret ? { secret: admin.secret } : {}),
+      }),
+    );
+  }
   const inbox = config.notifications;
   if (inbox.enabled) {
     // Loaded only when on: its SQLite driver is native and does not load under every runtime.

@@ -37,7 +37,8 @@ export function ensureLocalSecrets(config: RealtimeConfig): { config: RealtimeCo
   return { config: deepFreeze(filled), generated };
 }
 
-function keptSecret(dataDir: string, file: string): string {
+/** A secret kept in `file` under the data directory, created (owner-only) the first time. */
+export function keptSecret(dataDir: string, file: string): string {
   try {
     const existing = readSecret(file);
     if (existing) return existing;

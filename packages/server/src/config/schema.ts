@@ -235,6 +235,14 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  admin: z
+    .strictObject({
+      enabled: flag().describe('serve the admin dashboard at /admin'),
+      password: z.string().optional().describe('admin login password; the local profile generates one in data_dir when unset'),
+      secret: z.string().optional().describe('signs admin session cookies; the same on every node'),
+      broadcast_channel: z.string().min(1).default('broadcast').describe('where "broadcast to all users" publishes'),
+    })
+    .prefault({}),
   notifications: z
     .strictObject({
       enabled: flag().describe('serve the notification inbox (RPC notifications.*, API notification_*)'),

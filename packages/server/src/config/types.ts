@@ -128,6 +128,8 @@ export interface RealtimeConfig {
       node_heartbeat: number;
     };
   };
+  /** The admin dashboard at /admin. */
+  admin: { enabled: boolean; password?: string; secret?: string; broadcast_channel: string };
   /** The notification inbox (an extension of the gateway). */
   notifications: {
     enabled: boolean;

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { handleAdminRequest } from '../admin/index.js';
 import { handleApiRequest, sendJson } from '../api/http.js';
 import type { RealtimeNode } from '../node.js';
 import { corsHeaders, type OriginPolicy } from '../policy/origin.js';
@@ -25,6 +26,7 @@ export function createRequestListener(node: RealtimeNode, policy: OriginPolicy):
       res.writeHead(200, { 'Content-Type': node.metrics.registry.contentType });
       return void res.end(body);
     }
+    if (path === '/admin' || path.startsWith('/admin/')) return handleAdminRequest(node, req, res, url);
     if (path.startsWith(`${apiPrefix}/`)) {
       const origin = req.headers.origin;
       if (origin) {
