@@ -74,3 +74,26 @@ describe('renum-realtime CLI', () => {
     expect(denied.stdout + denied.stderr).toContain('denied');
   });
 });
+
+describe('admin dashboard turned on by configuration', () => {
+  it('serves /admin and its login when admin.enabled, and keeps it off otherwise', async () => {
+    const on = writeConfigFile(deepMerge(baseTestConfig, { admin: { enabled: true, password: 'correct horse', secret: 's'.repeat(32) } }));
+    running = await spawnGateway(['serve', '--config', on]);
+    const base = running.url.replace('ws://', 'http://').replace(/\/ws$/, '');
+    const page = await fetch(`${base}/admin/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root">');
+    const login = (password: string) =>
+      fetch(`${base}/admin/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: base }, body: JSON.stringify({ password }) });
+    expect((await login('wrong')).status).toBe(401);
+    const ok = await login('correct horse');
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('set-cookie')).toMatch(/HttpOnly/i);
+    running.child.kill('SIGKILL');
+
+    running = await spawnGateway(['serve', '--config', writeConfigFile(baseTestConfig)]);
+    const off = await fetch(`${running.url.replace('ws://', 'http://').replace(/\/ws$/, '')}/admin/`);
+    expect(off.status).toBe(404);
+    expect(await off.text()).toContain('admin.enabled');
+  });
+});
