@@ -53,6 +53,8 @@ fi
 
 echo "test setup: building"
 npm run build --silent
+echo "test setup: type-checking tests and the example app"
+npm run typecheck --silent
 
 mkdir -p test-artifacts
 status=0

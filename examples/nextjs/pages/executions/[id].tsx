@@ -1,0 +1,9 @@
+import { useRouter } from 'next/router';
+import { ExecutionProgress } from '../../components/ExecutionProgress';
+
+export default function ExecutionPage() {
+  const { query, isReady } = useRouter();
+  const id = typeof query.id === 'string' ? query.id : null;
+  if (!isReady || !id) return <p className="muted">Loading…</p>;
+  return <ExecutionProgress key={id} id={id} />;
+}

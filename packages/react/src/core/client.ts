@@ -1,0 +1,163 @@
+import { Centrifuge, UnauthorizedError, type Options } from 'centrifuge';
+import { describeClose } from '../words.js';
+import { ChannelRegistry } from './channels.js';
+import { NotificationsStore } from './notifications.js';
+import { SnapshotStore } from './snapshot.js';
+
+export type ConnectionStatus = 'disconnected' | 'connecting' | 'connected';
+
+export interface LastDisconnect {
+  code: number;
+  reason: string;
+  /** The code in plain words, for a banner. */
+  words: string;
+  /** false once the SDK gave up for good (refused, revoked, disconnected by the page). */
+  willReconnect: boolean;
+  at: number;
+}
+
+export interface ConnectionSnapshot {
+  status: ConnectionStatus;
+  /** Reconnect attempts since the last successful connect; 0 while connected or on the first connect. */
+  attempt: number;
+  /** Epoch ms of the next reconnect attempt, while one is scheduled. */
+  nextAttemptAt: number | null;
+  lastDisconnect: LastDisconnect | null;
+  /** `navigator.onLine`; the SDK also pauses while offline. */
+  online: boolean;
+}
+
+/** Returns a connection token, or `null` when the app refuses to give one (signed out, revoked): the client then stops for good. */
+export type GetToken = () => Promise<string | null>;
+
+export type ClientOptions = Partial<Omit<Options, 'getToken' | 'token'>>;
+
+const initialSnapshot: ConnectionSnapshot = { status: 'disconnected', attempt: 0, nextAttemptAt: null, lastDisconnect: null, online: true };
+
+/**
+ * The React-free core behind a provider: owns at most one `Centrifuge` instance, created on the
+ * first `retain()` (so never on the server, where effects do not run) and reused for the
+ * provider's lifetime. `retain`/`release` are deferred by one task so that React StrictMode's
+ * mount → unmount → mount opens one socket, not two.
+ */
+export class RealtimeClient {
+  readonly connection = new SnapshotStore<ConnectionSnapshot>(initialSnapshot);
+  readonly channels = new ChannelRegistry(() => this.centrifuge());
+  private client: Centrifuge | null = null;
+  private retained = 0;
+  private pending: ReturnType<typeof setTimeout> | null = null;
+  private readonly cleanups: Array<() => void> = [];
+  private readonly inboxes = new Map<string, NotificationsStore>();
+
+  constructor(
+    private readonly url: string,
+    private readonly getToken: () => GetToken,
+    private readonly options: ClientOptions = {},
+  ) {}
+
+  /** The SDK instance, created on first use; throws on the server. */
+  centrifuge(): Centrifuge {
+    if (this.client) return this.client;
+    if (typeof window === 'undefined' && !this.options.websocket) {
+      throw new Error('@renum-realtime/react: the realtime client is browser-only; call it from an effect or an event handler');
+    }
+    const client = new Centrifuge(this.url, {
+      ...this.options,
+      getToken: async () => {
+        const token = await this.getToken()();
+        if (token === null) throw new UnauthorizedError('token refused');
+        return token;
+      },
+    });
+    this.observe(client);
+    this.client = client;
+    return client;
+  }
+
+  /** The inbox of `user`, one per provider, shared by every `useNotifications` of that user. */
+  notifications(user: string): NotificationsStore {
+    let inbox = this.inboxes.get(user);
+    if (!inbox) {
+      inbox = new NotificationsStore(this, user);
+      this.inboxes.set(user, inbox);
+    }
+    return inbox;
+  }
+
+  retain(): void {
+    this.retained += 1;
+    this.schedule();
+  }
+
+  release(): void {
+    this.retained -= 1;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.pending) clearTimeout(this.pending);
+    this.pending = setTimeout(() => {
+      this.pending = null;
+      if (this.retained > 0) {
+        const client = this.centrifuge();
+        if (client.state === 'disconnected' && !this.stoppedForGood()) client.connect();
+      } else if (this.client) {
+        this.client.disconnect();
+        this.channels.clear();
+        this.inboxes.clear();
+        for (const cleanup of this.cleanups.splice(0)) cleanup();
+        this.client = null;
+      }
+    }, 0);
+  }
+
+  /** A refusal is final: retaining again (another mount) must not start a reconnect storm. */
+  private stoppedForGood(): boolean {
+    const last = this.connection.get().lastDisconnect;
+    return last !== null && !last.willReconnect && last.code !== 0;
+  }
+
+  private observe(client: Centrifuge): void {
+    const store = this.connection;
+    client.on('connecting', (ctx) => {
+      const lastDisconnect = ctx.code === 0 ? store.get().lastDisconnect : { code: ctx.code, reason: ctx.reason, words: describeClose(ctx.code, ctx.reason, 'connecting'), willReconnect: true, at: Date.now() };
+      store.update({ status: 'connecting', lastDisconnect });
+    });
+    client.on('connected', () => store.update({ status: 'connected', attempt: 0, nextAttemptAt: null }));
+    client.on('disconnected', (ctx) => {
+      store.update({
+        status: 'disconnected',
+        nextAttemptAt: null,
+        lastDisconnect: { code: ctx.code, reason: ctx.reason, words: describeClose(ctx.code, ctx.reason, 'disconnected'), willReconnect: false, at: Date.now() },
+      });
+    });
+    this.observeBackoff(client);
+    if (typeof window !== 'undefined') {
+      const onOnline = () => store.update({ online: navigator.onLine });
+      store.update({ online: navigator.onLine });
+      window.addEventListener('online', onOnline);
+      window.addEventListener('offline', onOnline);
+      this.cleanups.push(() => {
+        window.removeEventListener('online', onOnline);
+        window.removeEventListener('offline', onOnline);
+      });
+    }
+  }
+
+  /**
+   * The SDK picks each reconnect delay (full-jitter backoff) in the private `_getReconnectDelay`
+   * and exposes neither the delay nor the attempt number. Wrapping that one method is the only way
+   * to show "attempt 3, retrying in 4 s" without a second backoff implementation; if a future SDK
+   * renames it, the banner simply shows no countdown.
+   */
+  private observeBackoff(client: Centrifuge): void {
+    const internals = client as unknown as { _getReconnectDelay?: () => number };
+    const original = internals._getReconnectDelay;
+    if (typeof original !== 'function') return;
+    internals._getReconnectDelay = () => {
+      const delay = original.call(client);
+      this.connection.update({ attempt: this.connection.get().attempt + 1, nextAttemptAt: Date.now() + delay });
+      return delay;
+    };
+  }
+}

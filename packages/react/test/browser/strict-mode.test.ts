@@ -1,0 +1,96 @@
+/**
+ * The bindings in React's development build under <StrictMode> (effects mount, unmount, mount
+ * again), bundled by Vite and run in Chromium against the real gateway: one socket, one
+ * subscription shared by two components, and the socket closed when the provider unmounts.
+ */
+import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import type { Browser } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startGateway, type TestGateway } from '../../../server/test/support/gateway.js';
+import { countWebSockets, launchChromium, screenshot, sleep } from './support.js';
+
+let gw: TestGateway;
+let browser: Browser;
+let server: Server;
+let pageUrl: string;
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+
+beforeAll(async () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'renum-strict-'));
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    root: fileURLToPath(new URL('./fixtures', import.meta.url)),
+    mode: 'development',
+    base: './',
+    define: { 'process.env.NODE_ENV': '"development"' },
+    resolve: { conditions: ['source'] },
+    plugins: [react()],
+    build: { outDir, minify: false, emptyOutDir: true },
+  });
+  server = createServer(async (request, response) => {
+    const path = new URL(request.url ?? '/', 'http://x').pathname;
+    try {
+      const body = await readFile(join(outDir, path === '/' ? 'index.html' : path));
+      response.writeHead(200, { 'Content-Type': TYPES[extname(path) || '.html'] ?? 'application/octet-stream' });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  pageUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  gw = await startGateway({}, { echo: async ({ data }) => ({ echoed: (data as { text: string }).text }) });
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await gw?.close();
+  server?.close();
+});
+
+async function numClients(): Promise<number> {
+  const info = await gw.api<{ nodes: Array<{ num_clients: number }> }>('info', {});
+  return info.nodes[0]!.num_clients;
+}
+
+it('opens one socket and one shared subscription under StrictMode, and closes it on unmount', async () => {
+  const page = await browser.newPage();
+  const sockets = countWebSockets(page);
+  const token = await gw.token('erin');
+  await page.goto(`${pageUrl}?url=${encodeURIComponent(gw.url)}&token=${encodeURIComponent(token)}`);
+  await page.waitForSelector('[data-testid=status][data-status=connected][data-users=erin]');
+  await page.waitForSelector('[data-testid=feed-a][data-status=subscribed]');
+  await page.waitForSelector('[data-testid=feed-b][data-status=subscribed]');
+  // React really mounted effects twice (StrictMode is only active in the development build).
+  expect(await page.evaluate(() => (window as unknown as { __effectRuns: number }).__effectRuns)).toBe(2);
+
+  await gw.api('publish', { channel: 'chat:strict', data: { text: 'hi' } });
+  await page.waitForSelector('[data-testid=feed-a]:text("1")');
+  await page.waitForSelector('[data-testid=feed-b]:text("1")');
+  await page.click('[data-testid=rpc]');
+  await page.waitForSelector('[data-testid=rpc]:text-is("ping")');
+  await screenshot(page, 'strict-mode-connected');
+  await sleep(300);
+  expect(sockets.count).toBe(1);
+  expect(await numClients()).toBe(1);
+  const { channels } = await gw.api<{ channels: Record<string, { num_clients: number }> }>('channels', {});
+  expect(channels['chat:strict']?.num_clients).toBe(1);
+
+  await page.click('[data-testid=unmount]');
+  const deadline = Date.now() + 5000;
+  while ((await numClients()) !== 0 && Date.now() < deadline) await sleep(50);
+  expect(await numClients()).toBe(0);
+  await sleep(500);
+  expect(sockets.count).toBe(1);
+  await page.close();
+}, 30_000);

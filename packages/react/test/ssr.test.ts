@@ -1,0 +1,37 @@
+import { createElement } from 'react';
+import { renderToString } from 'react-dom/server';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startGateway, type TestGateway } from '../../server/test/support/gateway.js';
+import { RealtimeProvider, useConnectionState, useNotifications, useSubscription } from '../src/index.js';
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startGateway();
+});
+afterAll(() => gw.close());
+
+function Page() {
+  const connection = useConnectionState();
+  const sub = useSubscription('news:ssr');
+  const inbox = useNotifications('alice');
+  return createElement('p', null, `${connection.status}/${sub.status}/${inbox.loading ? 'loading' : 'ready'}`);
+}
+
+it('renders on the server without opening a socket or calling getToken', async () => {
+  let tokenCalls = 0;
+  const html = renderToString(
+    createElement(RealtimeProvider, {
+      url: gw.url,
+      getToken: async () => {
+        tokenCalls++;
+        return gw.token('alice');
+      },
+      children: createElement(Page),
+    }),
+  );
+  expect(html).toBe('<p>disconnected/unsubscribed/loading</p>');
+  await new Promise((r) => setTimeout(r, 100));
+  expect(tokenCalls).toBe(0);
+  const info = await gw.api<{ nodes: Array<{ num_clients: number }> }>('info', {});
+  expect(info.nodes[0]!.num_clients).toBe(0);
+});
