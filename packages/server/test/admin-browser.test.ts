@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Centrifuge } from 'centrifuge';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
