@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import type { Centrifuge } from 'centrifuge';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../src/auth/mint.js';
@@ -275,12 +276,15 @@ describe('admin availability and the page', () => {
     }
   });
 
-  it('generates and logs a password in the local profile when none is configured', async () => {
+  it('keeps a generated password in the data dir in the local profile, never in the logs', async () => {
     const gw = await startAdminGateway({ password: undefined }, {}, { captureLogs: true });
     try {
       const line = gw.logs.find((l) => l.event === 'admin_password_generated');
-      expect(line?.password).toMatch(/^[\w-]{16}$/);
-      expect((await AdminHttp.login(gw.baseUrl, line!.password)).csrf).not.toBe('');
+      expect(line?.password).toBeUndefined();
+      const password = readFileSync(line!.file, 'utf8').trim();
+      expect(statSync(line!.file).mode & 0o777).toBe(0o600);
+      expect(JSON.stringify(gw.logs)).not.toContain(password);
+      expect((await AdminHttp.login(gw.baseUrl, password)).csrf).not.toBe('');
     } finally {
       await gw.close();
     }

@@ -5,17 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../src/auth/mint.js';
 import { newClient, once, until } from './support/client.js';
 import { RawClient } from './support/raw-client.js';
-import { startGateway, type TestGateway } from './support/gateway.js';
+import { gatewayPool, type TestGateway } from './support/gateway.js';
 
-const opened: TestGateway[] = [];
-async function gateway(config: Record<string, unknown> = {}): Promise<TestGateway> {
-  const gw = await startGateway(config);
-  opened.push(gw);
-  return gw;
-}
-afterAll(async () => {
-  await Promise.all(opened.map((gw) => gw.close()));
-});
+const gateway = gatewayPool(afterAll);
 
 async function signedWith(key: CryptoKey, alg: string, claims: Record<string, unknown>, kid?: string): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg, ...(kid ? { kid } : {}) }).setExpirationTime('1h').sign(key);

@@ -1,17 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { newClient, once } from './support/client.js';
 import { RawClient } from './support/raw-client.js';
-import { startGateway, type TestGateway } from './support/gateway.js';
+import { gatewayPool, type TestGateway } from './support/gateway.js';
 
-const opened: TestGateway[] = [];
-async function gateway(config: Record<string, unknown> = {}): Promise<TestGateway> {
-  const gw = await startGateway(config);
-  opened.push(gw);
-  return gw;
-}
-afterAll(async () => {
-  await Promise.all(opened.map((gw) => gw.close()));
-});
+const gateway = gatewayPool(afterAll);
 
 async function connectedRaw(gw: TestGateway, user: string): Promise<RawClient> {
   const raw = await RawClient.open(gw.url);

@@ -1,6 +1,6 @@
 import type { Centrifuge } from 'centrifuge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newClient, once, until } from './support/client.js';
+import { follow, newClient, once, until } from './support/client.js';
 import { startGateway, type TestGateway } from './support/gateway.js';
 
 let gw: TestGateway;
@@ -33,15 +33,7 @@ function forceReconnect(user: string) {
 describe('history recovery after reconnect', () => {
   it('recovers every publication made while the client was away, in order, once', async () => {
     const client = await slowReconnectingClient('rec-1');
-    const sub = client.newSubscription('runs:r1');
-    const offsets: number[] = [];
-    const data: unknown[] = [];
-    sub.on('publication', (ctx) => {
-      offsets.push(ctx.offset!);
-      data.push(ctx.data);
-    });
-    sub.subscribe();
-    await sub.ready(3000);
+    const { sub, offsets, data } = await follow(client, 'runs:r1');
     for (let i = 1; i <= 3; i++) await gw.api('publish', { channel: 'runs:r1', data: { i } });
     await until(() => data.length === 3);
     const resubscribed = once<{ recovered: boolean; wasRecovering: boolean }>(sub, 'subscribed', 5000);

@@ -1,7 +1,7 @@
-import type { Centrifuge, Subscription } from 'centrifuge';
+import type { Centrifuge } from 'centrifuge';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newClient, once, until } from './support/client.js';
+import { follow, newClient, once, until } from './support/client.js';
 import type { ConfigFile, TestGateway } from './support/gateway.js';
 import { dropPrefix, redisUrl, stopRedis, startRedisGateway, uniquePrefix } from './support/redis.js';
 
@@ -39,18 +39,6 @@ async function connectTo(node: TestGateway, user: string): Promise<Centrifuge> {
 }
 
 /** Subscribes and records every publication's offset and data, in arrival order. */
-async function follow(client: Centrifuge, channel: string): Promise<{ sub: Subscription; offsets: number[]; data: unknown[] }> {
-  const sub = client.newSubscription(channel);
-  const offsets: number[] = [];
-  const data: unknown[] = [];
-  sub.on('publication', (ctx) => {
-    offsets.push(ctx.offset!);
-    data.push(ctx.data);
-  });
-  sub.subscribe();
-  await sub.ready(3000);
-  return { sub, offsets, data };
-}
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 

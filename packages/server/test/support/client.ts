@@ -34,3 +34,17 @@ export async function until(check: () => boolean, timeoutMs = 5000, what = 'cond
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** Subscribes and records each publication's offset and data, in arrival order. */
+export async function follow(client: Centrifuge, channel: string): Promise<{ sub: Subscription; offsets: number[]; data: unknown[] }> {
+  const sub = client.newSubscription(channel);
+  const offsets: number[] = [];
+  const data: unknown[] = [];
+  sub.on('publication', (ctx) => {
+    offsets.push(ctx.offset!);
+    data.push(ctx.data);
+  });
+  sub.subscribe();
+  await sub.ready(3000);
+  return { sub, offsets, data };
+}

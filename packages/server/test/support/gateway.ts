@@ -108,3 +108,16 @@ export async function callApi<T = any>(apiUrl: string, method: string, body: unk
   if (json.error) throw Object.assign(new Error(json.error.message), { code: json.error.code });
   return json.result as T;
 }
+
+/** Starts gateways on demand and closes them all after the file's tests. */
+export function gatewayPool(afterAll: (fn: () => Promise<void>) => void): (config?: ConfigFile) => Promise<TestGateway> {
+  const opened: TestGateway[] = [];
+  afterAll(async () => {
+    await Promise.all(opened.map((gw) => gw.close()));
+  });
+  return async (config = {}) => {
+    const gw = await startGateway(config);
+    opened.push(gw);
+    return gw;
+  };
+}
