@@ -119,7 +119,10 @@ export function bunRuntime(): Runtime {
             ws.data.session?.receive(typeof message === 'string' ? message : Buffer.from(message).toString());
           },
           close(ws: BunSocket, code: number, reason: string) {
-            if (ws.data.session) node.closeSession(ws.data.session, code, reason);
+            const session = ws.data.session;
+            // Bun runs this inside `ws.close()` when the server closes; `ws` emits it later. Defer
+            // it so a server-side disconnect finishes first, as it does on Node.
+            if (session) queueMicrotask(() => node.closeSession(session, code, reason));
           },
         },
         error(err: Error) {

@@ -1,0 +1,61 @@
+import { PROTOCOLS, countPublications } from './protocols.mjs';
+import { RawSocket } from './wire.mjs';
+
+/**
+ * One load-generator connection speaking a peer's protocol: resolves `ready()` once subscribed,
+ * then counts publications and hands their send stamps to `onStamp` when sampled.
+ */
+export class BenchClient {
+  constructor(protocolName, onDeliver, onStamp) {
+    this.protocol = PROTOCOLS[protocolName];
+    this.onDeliver = onDeliver;
+    this.onStamp = onStamp;
+    this.ready = false;
+    this.closed = false;
+    this.socket = new RawSocket((payload) => this.frame(payload), () => (this.closed = true));
+  }
+
+  /** Upgrade + protocol hello; rejects on refusal, protocol error or timeout. */
+  async open({ host, port, path, role, token, subscribe, timeoutMs }) {
+    await this.socket.connect(host, port, this.protocol.path(path, role), timeoutMs);
+    if (this.protocol.hello(this, { token, subscribe })) return void (this.ready = true);
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('hello timed out')), timeoutMs);
+      this.settle = (error) => {
+        clearTimeout(timer);
+        this.settle = undefined;
+        if (error) reject(error);
+        else resolve();
+      };
+    });
+  }
+
+  send(text) {
+    this.socket.send(text);
+  }
+
+  close() {
+    this.socket.close();
+  }
+
+  frame(payload) {
+    if (!this.ready) {
+      try {
+        if (this.protocol.onHello(this, payload.toString())) {
+          this.ready = true;
+          this.settle?.();
+        }
+      } catch (error) {
+        this.settle?.(error);
+        this.close();
+      }
+      return;
+    }
+    const count = countPublications(payload, this.onStamp);
+    if (count > 0) return this.onDeliver(count);
+    if (payload.length <= 2) {
+      const answer = this.protocol.keepAlive(payload.toString());
+      if (answer !== undefined) this.send(answer);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BUN = join(ROOT, 'node_modules/.bin/bun');
+const PEERS = join(ROOT, 'bench/peers');
+const CLI = join(ROOT, 'packages/server/dist/cli');
+export const GATEWAY_SECRET = 'bench-hmac-secret-bench-hmac-secret';
+const GATEWAY_API_KEY = 'bench-api-key';
+
+/** The gateway's bench config: open channel, no limits that a load test would trip. */
+function gatewayConfig() {
+  const dir = mkdtempSync(join(tmpdir(), 'renum-bench-'));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({
+    data_dir: join(dir, 'data'),
+    http_server: { address: '127.0.0.1', port: 0 },
+    log: { level: 'error' },
+    client: {
+      token: { hmac_secret_key: GATEWAY_SECRET },
+      connection_limit: 100_000,
+      user_connection_limit: 100_000,
+      command_rate_limit: { per_second: 1_000_000, burst: 1_000_000, disconnect_after: 1_000_000 },
+    },
+    http_api: { key: GATEWAY_API_KEY },
+    channel: { without_namespace: { allow_subscribe_for_client: true, allow_publish_for_client: true } },
+  }));
+  return file;
+}
+
+/** Every server the bench compares; `protocol` picks the load generator's dialect. */
+export const PEERS_AVAILABLE = {
+  'ws': { protocol: 'raw', command: () => [process.execPath, [join(PEERS, 'ws.mjs'), 'send']] },
+  'ws-preframed': { protocol: 'raw', command: () => [process.execPath, [join(PEERS, 'ws.mjs'), 'preframed']] },
+  'socketio': { protocol: 'socketio', path: '/socket.io/', command: () => [process.execPath, [join(PEERS, 'socketio.mjs')]] },
+  'bun-pubsub': { protocol: 'raw', command: () => [BUN, [join(PEERS, 'bun-pubsub.mjs')]] },
+  'gateway-node': { protocol: 'gateway', secret: GATEWAY_SECRET, command: () => [process.execPath, [join(CLI, 'main.js'), 'serve', '--config', gatewayConfig()]] },
+  'gateway-bun': { protocol: 'gateway', secret: GATEWAY_SECRET, command: () => [BUN, [join(CLI, 'bun-main.js'), 'serve', '--config', gatewayConfig()]] },
+};
+
+/** Starts a peer and waits until it says where it listens (`listening PORT` or the gateway banner). */
+export function startPeer(name, timeoutMs = 15_000) {
+  const peer = PEERS_AVAILABLE[name];
+  const [command, args] = peer.command();
+  // BENCH_CPU_PROF=DIR: Node peers write a V8 CPU profile there when stopped (see README).
+  if (process.env.BENCH_CPU_PROF && command === process.execPath) args.unshift('--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF);
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not start: ${output}`));
+    }, timeoutMs);
+    let started = false;
+    const scan = (chunk) => {
+      // Keep draining, and only the tail: it explains a peer that dies under load.
+      output = (output + chunk).slice(-8_000);
+      if (started) return;
+      const plain = output.match(/listening (\d+)/);
+      const banner = output.match(/WebSocket: ws:\/\/[^:]+:(\d+)(\/\S*)/);
+      if (!plain && !banner) return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      started = true;
+      resolve({
+        name,
+        protocol: peer.protocol,
+        secret: peer.secret,
+        host: '127.0.0.1',
+        port: Number((plain ?? banner)[1]),
+        path: banner ? banner[2] : (peer.path ?? '/'),
+        pid: child.pid,
+        stop: () => stopChild(child),
+        /** Why the peer died, if it did: a bench figure from a dead peer is no figure. */
+        crashed: () => (child.exitCode !== null || child.signalCode !== null ? `${name} exited (${child.exitCode ?? child.signalCode}): ${output.slice(-1_000)}` : undefined),
+      });
+    };
+    child.stdout.on('data', scan);
+    child.stderr.on('data', scan);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code}: ${output}`));
+    });
+  });
+}
+
+function stopChild(child) {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Resident set size of a process in bytes (Linux). */
+export function rssBytes(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(status.match(/VmRSS:\s+(\d+) kB/)[1]) * 1024;
+}
+
+/** CPU seconds (user + system) a process has used so far (Linux, all threads). */
+export function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

@@ -1,0 +1,66 @@
+/** Percentiles, the ratio table and the progress line. */
+
+export function percentiles(samples) {
+  if (samples.length === 0) return { p50: null, p99: null, max: null, count: 0 };
+  const sorted = Float64Array.from(samples).sort();
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1], count: sorted.length };
+}
+
+/** Columns of the table: where the figure sits in a peer's result, how to print it. */
+export const COLUMNS = [
+  { title: 'connect/s', get: (r) => r.connect?.perSecond, format: (v) => kilo(v) },
+  { title: 'conn fail', get: (r) => r.connect?.failed, format: (v) => String(v), noRatio: true },
+  { title: 'KiB/conn', get: (r) => r.memory?.kibPerConnection, format: (v) => v.toFixed(1) },
+  { title: 'deliveries/s', get: (r) => r.fanout?.deliveriesPerSecond, format: (v) => kilo(v) },
+  { title: 'loss', get: (r) => r.fanout?.lossRatio, format: (v) => `${(v * 100).toFixed(2)}%`, noRatio: true },
+  { title: 'srv CPU', get: (r) => r.fanout?.cpu.server, format: (v) => v.toFixed(2), noRatio: true },
+  { title: 'sat p99 ms', get: (r) => r.fanout?.latency.p99, format: (v) => v.toFixed(1) },
+  { title: 'lat p50 ms', get: (r) => r.latency?.latency.p50, format: (v) => v.toFixed(2) },
+  { title: 'lat p99 ms', get: (r) => r.latency?.latency.p99, format: (v) => v.toFixed(2) },
+  { title: 'lat max ms', get: (r) => r.latency?.latency.max, format: (v) => v.toFixed(1) },
+  { title: 'lat loss', get: (r) => r.latency?.lossRatio, format: (v) => `${(v * 100).toFixed(2)}%`, noRatio: true },
+];
+
+function kilo(v) {
+  return v >= 1000 ? `${(v / 1000).toFixed(1)}k` : v.toFixed(0);
+}
+
+/** A markdown table: each figure with its ratio to the baseline peer's figure. */
+export function ratioTable(results, baselineName) {
+  const baseline = results.find((r) => r.name === baselineName);
+  const header = ['peer', ...COLUMNS.map((c) => c.title)];
+  const rows = results.map((result) => [
+    result.error ? `${result.name} (failed: ${result.error.slice(0, 60)})` : result.name,
+    ...COLUMNS.map((column) => {
+      const value = column.get(result);
+      if (value === undefined || value === null) return '–';
+      const base = baseline && column.get(baseline);
+      const ratio = !column.noRatio && base ? ` (${(value / base).toFixed(2)}×)` : '';
+      return `${column.format(value)}${ratio}`;
+    }),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** One self-overwriting status line on a terminal, an occasional plain line otherwise. */
+export class Progress {
+  constructor(stream = process.stderr) {
+    this.stream = stream;
+    this.tty = Boolean(stream.isTTY);
+    this.lastPlain = 0;
+  }
+
+  update(text) {
+    if (this.tty) return void this.stream.write(`\r\x1b[2K${text}`);
+    if (Date.now() - this.lastPlain < 2_000) return;
+    this.lastPlain = Date.now();
+    this.stream.write(`${text}\n`);
+  }
+
+  log(text) {
+    this.stream.write(this.tty ? `\r\x1b[2K${text}\n` : `${text}\n`);
+  }
+}
