@@ -14,7 +14,7 @@ export interface JwksOptions {
 
 /** Where the key for one token comes from, chosen by the token's `alg` (and `kid`). */
 export type KeySource =
-  | { kind: 'hmac'; secrets: Uint8Array[] }
+  | { kind: 'hmac'; secrets: Promise<CryptoKey>[] }
   | { kind: 'public'; key: KeyObject }
   | { kind: 'jwks'; getKey: JWTVerifyGetKey };
 
@@ -76,6 +76,17 @@ export function createKeyRing(config: TokenConfig, jwks: JwksOptions = {}): KeyR
   const secrets = [config.hmac_secret_key, config.hmac_previous_secret_key]
     .filter((secret): secret is string => !!secret)
     .map((secret) => new TextEncoder().encode(secret));
+  // Importing a raw secret costs more than the verification itself; import once per algorithm.
+  const imported = new Map<string, Promise<CryptoKey>[]>();
+  const hmacKeys = (alg: string): Promise<CryptoKey>[] => {
+    let keys = imported.get(alg);
+    if (!keys) {
+      const hash = `SHA-${alg.slice(2)}`;
+      keys = secrets.map((secret) => crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash }, false, ['verify']));
+      imported.set(alg, keys);
+    }
+    return keys;
+  };
   const rsa = config.rsa_public_key ? publicKey(config.rsa_public_key, 'rsa', 'client.token.rsa_public_key') : undefined;
   const ecdsa = config.ecdsa_public_key ? publicKey(config.ecdsa_public_key, 'ec', 'client.token.ecdsa_public_key') : undefined;
   const ecdsaAlg = ecdsa ? ECDSA_ALG_BY_CURVE[ecdsa.asymmetricKeyDetails?.namedCurve ?? ''] : undefined;
@@ -92,7 +103,7 @@ export function createKeyRing(config: TokenConfig, jwks: JwksOptions = {}): KeyR
   function select(alg: string, kid: string | undefined): KeySource {
     if (algorithms.size === 0) throw new TokenError('no_key_configured');
     if (!algorithms.has(alg)) throw new TokenError('alg_not_allowed', { detail: `alg ${JSON.stringify(alg)}; allowed: ${[...algorithms].join(', ')}` });
-    if (HMAC_ALGS.includes(alg)) return { kind: 'hmac', secrets };
+    if (HMAC_ALGS.includes(alg)) return { kind: 'hmac', secrets: hmacKeys(alg) };
     // With both a PEM and a JWKS configured, a token naming a kid is meant for the JWKS.
     const preferJwks = getKey !== undefined && kid !== undefined;
     if (rsa && RSA_ALGS.includes(alg) && !preferJwks) return { kind: 'public', key: rsa };

@@ -49,7 +49,7 @@ async function verifyWith(token: string, source: KeySource, options: JWTVerifyOp
       // Rotation: the current secret first, then the previous one; only a signature mismatch moves on.
       for (const [index, secret] of source.secrets.entries()) {
         try {
-          return (await jwtVerify(token, secret, options)).payload;
+          return (await jwtVerify(token, await secret, options)).payload;
         } catch (error) {
           if (!isSignatureFailure(error) || index === source.secrets.length - 1) throw error;
         }
