@@ -214,5 +214,6 @@ export class RealtimeNode implements SessionContext, BrokerEventHandler {
 
   private updateGauges(): void {
     this.metrics.channels.set(this.hub.channelCount);
+    this.metrics.brokerUp.set(this.broker.available?.() === false ? 0 : 1);
   }
 }

@@ -5,11 +5,6 @@ import { parseYamlSubset, YamlSubsetError } from './support/yaml-subset.js';
 
 const deploy = (file: string) => readFileSync(new URL(`../../../deploy/${file}`, import.meta.url), 'utf8');
 
-/**
- * Metrics the rules use that the gateway does not export yet: the Redis engine is to export
- * `realtime_broker_up` (1 while its Redis connections are ready, 0 otherwise).
- */
-const PENDING_METRICS = new Set(['realtime_broker_up']);
 /** Series Prometheus makes itself for every scrape target. */
 const PROMETHEUS_SERIES = new Set(['up']);
 
@@ -84,12 +79,12 @@ describe('deploy/ files against a live gateway', () => {
   const checkExprs = (exprs: string[]) => {
     expect(exprs.length).toBeGreaterThan(5);
     const used = new Set(exprs.flatMap(metricsIn));
-    const missing = [...used].filter((name) => !exported.has(name) && !PENDING_METRICS.has(name) && !PROMETHEUS_SERIES.has(name));
+    const missing = [...used].filter((name) => !exported.has(name) && !PROMETHEUS_SERIES.has(name));
     expect(missing).toEqual([]);
     for (const { metric, label } of exprs.flatMap(selectorLabels)) {
       const base = metric.replace(/_(bucket|sum|count)$/, '');
-      const labels = PENDING_METRICS.has(base) ? [] : ((gw.gateway.node.metrics.registry.getSingleMetric(base) as unknown as { labelNames: string[] }).labelNames ?? []);
-      if (!PENDING_METRICS.has(base)) expect(labels, `${metric} has label ${label}`).toContain(label);
+      const labels = (gw.gateway.node.metrics.registry.getSingleMetric(base) as unknown as { labelNames: string[] }).labelNames ?? [];
+      expect(labels, `${metric} has label ${label}`).toContain(label);
     }
     return used;
   };

@@ -66,6 +66,8 @@ async function publishFromB(channel: string, count: number): Promise<void> {
   for (let i = 0; i < count; i++) await b.api('publish', { channel, data: { i } });
 }
 
+const metricsOf = async (gw: TestGateway) => (await fetch(gw.apiUrl.replace(/\/api$/, '/metrics'))).text();
+
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('Redis outage seen by one node', () => {
@@ -82,6 +84,7 @@ describe('Redis outage seen by one node', () => {
     console.info(`publish during the outage answered 116 after ${elapsed.toFixed(0)} ms`);
     await publishFromB('runs:cut', 5);
     expect(follower.client.state).toBe('connected');
+    await until(async () => /realtime_broker_up 0/.test(await metricsOf(a)), 5000, 'realtime_broker_up 0');
 
     const resubscribed = once<SubscribedContext>(follower.sub, 'subscribed', 10_000);
     proxy.restore();
@@ -96,6 +99,7 @@ describe('Redis outage seen by one node', () => {
     await until(() => follower.offsets.length === 9);
     expect(follower.offsets).toEqual(range(1, 9));
     expect(follower.connectionEvents).toEqual([]);
+    await until(async () => /realtime_broker_up 1/.test(await metricsOf(a)), 5000, 'realtime_broker_up 1');
   });
 
   it('answers API publish with a temporary error while Redis hangs, and loses nothing once it answers again', async () => {

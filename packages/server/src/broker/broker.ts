@@ -52,6 +52,8 @@ export interface Broker {
   history(channel: string, query: HistoryQuery, history: HistoryOptions): Promise<HistoryPage>;
   removeHistory(channel: string): Promise<void>;
   close(): Promise<void>;
+  /** Whether the broker can serve now; absent means always (an in-process broker). */
+  available?(): boolean;
 }
 
 export interface PresenceStats {

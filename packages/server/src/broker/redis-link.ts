@@ -35,6 +35,11 @@ export class RedisLink {
   private readonly reconnectHooks: Array<() => Promise<void>> = [];
   private subscriberWasReady = false;
   private closing = false;
+
+  /** Both connections are up: commands and pub/sub flow. */
+  get ready(): boolean {
+    return this.command.status === 'ready' && this.subscriber.status === 'ready';
+  }
   private readonly commandTimeout: number;
 
   constructor(options: RedisLinkOptions, private readonly log: Logger) {

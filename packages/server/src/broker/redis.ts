@@ -75,6 +75,10 @@ export class RedisBroker implements Broker {
     private readonly log: Logger,
   ) {}
 
+  available(): boolean {
+    return this.link.ready;
+  }
+
   async start(handler: BrokerEventHandler): Promise<void> {
     this.handler = handler;
     this.link.onReconnect(() => this.checkPositions());

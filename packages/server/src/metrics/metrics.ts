@@ -20,6 +20,7 @@ export class Metrics {
   readonly disconnects = new Counter({ name: 'realtime_disconnects_total', help: 'Closed client connections, by close code and reason.', labelNames: ['code', 'reason'], registers: [this.registry] });
   readonly bytesIn = new Counter({ name: 'realtime_bytes_in_total', help: 'Bytes received from clients in WebSocket messages.', registers: [this.registry] });
   readonly bytesOut = new Counter({ name: 'realtime_bytes_out_total', help: 'Bytes sent to clients in WebSocket messages.', registers: [this.registry] });
+  readonly brokerUp = new Gauge({ name: 'realtime_broker_up', help: '1 while the broker (Redis, when configured) is reachable, else 0.', registers: [this.registry] });
   readonly apiRequests = new Counter({ name: 'realtime_api_requests_total', help: 'Server API requests, by method and HTTP status.', labelNames: ['method', 'status'], registers: [this.registry] });
 
   constructor() {
