@@ -57,11 +57,24 @@ echo "test setup: type-checking tests and the example app"
 npm run typecheck --silent
 
 mkdir -p test-artifacts
+rm -f test-artifacts/vitest.json test-artifacts/vitest-bun.json
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@" || status=$?
+if [ $# -eq 0 ]; then
+  # The tests that spawn the gateway as a process, again with the gateway on Bun.
+  echo "test run: gateway processes on Bun"
+  REALTIME_TEST_RUNTIME=bun npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest-bun.json \
+    packages/server/test/cli.test.ts packages/server/test/redis-nodes.test.ts || status=$?
+fi
 # One plain summary line that any CI can read.
 node -e '
-  const r = JSON.parse(require("fs").readFileSync("test-artifacts/vitest.json", "utf8"));
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  const fs = require("fs");
+  const t = { passed: 0, failed: 0, skipped: 0 };
+  for (const f of ["test-artifacts/vitest.json", "test-artifacts/vitest-bun.json"]) {
+    if (!fs.existsSync(f)) continue;
+    const r = JSON.parse(fs.readFileSync(f, "utf8"));
+    t.passed += r.numPassedTests; t.failed += r.numFailedTests; t.skipped += r.numPendingTests + r.numTodoTests;
+  }
+  console.log(`tests: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
 ' || true
 exit "$status"
