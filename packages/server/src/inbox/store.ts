@@ -30,19 +30,13 @@ export interface InboxTables {
   inbox_delivery: DeliveryTable;
 }
 
-export interface StoredNotification {
-  id: string;
-  audience: Audience;
-  type: string;
-  title: string;
-  body: string;
-  data: string | null;
-  action: string | null;
+/** A notification as one user sees it: times as numbers, with that user's read state. */
+export type StoredNotification = Omit<NotificationTable, 'created_at' | 'expires_at'> & {
   created_at: number;
   expires_at: number | null;
   read_at: number | null;
   dismissed_at: number | null;
-}
+};
 
 export interface NewNotification {
   id: string;
