@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { get, type ChannelDetails, type ChannelSummary } from '../api';
-import { EmptyNote, ErrorNote, Loading, TableScroll } from '../components/Status';
+import { EmptyNote, ErrorNote, Loading, TableScroll, HeaderRow } from '../components/Status';
 import { usePoll } from '../components/usePoll';
 
 const REFRESH_MS = 3_000;
@@ -46,13 +46,7 @@ export function ChannelsView() {
         <TableScroll label="Channels">
           <table>
             <caption>{channels.length} channel{channels.length === 1 ? '' : 's'} with subscribers</caption>
-            <thead>
-              <tr>
-                <th scope="col">Channel</th>
-                <th scope="col">Subscribers</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
+            <HeaderRow columns={['Channel', 'Subscribers', 'Details']} />
             <tbody>
               {channels.map((c) => (
                 <tr key={c.name}>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { describeError, get, post, type ConnectionFilter, type ConnectionSummary } from '../api';
-import { EmptyNote, ErrorNote, Loading, TableScroll, formatBytes, formatTime } from '../components/Status';
+import { EmptyNote, ErrorNote, Loading, TableScroll, formatBytes, formatTime, HeaderRow } from '../components/Status';
 import { usePoll } from '../components/usePoll';
 
 const REFRESH_MS = 3_000;
@@ -94,16 +94,7 @@ export function ConnectionsView() {
             <caption>
               <span data-testid="connection-count">{connections.length}</span> connection{connections.length === 1 ? '' : 's'}
             </caption>
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Client id</th>
-                <th scope="col">Origin</th>
-                <th scope="col">Connected since</th>
-                <th scope="col">Subscriptions</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
+            <HeaderRow columns={['User', 'Client id', 'Origin', 'Connected since', 'Subscriptions', 'Details']} />
             <tbody>
               {connections.map((c) => (
                 <tr key={c.client} data-client={c.client}>

@@ -1,6 +1,6 @@
 import { get, type OverviewResponse } from '../api';
 import { RateChart } from '../components/RateChart';
-import { ErrorNote, Loading, TableScroll } from '../components/Status';
+import { ErrorNote, Loading, TableScroll, HeaderRow } from '../components/Status';
 import { usePoll } from '../components/usePoll';
 
 const REFRESH_MS = 2_000;
@@ -38,17 +38,7 @@ export function OverviewView() {
       <h2>Nodes</h2>
       <TableScroll label="Nodes">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Version</th>
-              <th scope="col">Uptime</th>
-              <th scope="col">Connections</th>
-              <th scope="col">Users</th>
-              <th scope="col">Channels</th>
-              <th scope="col">Subscriptions</th>
-            </tr>
-          </thead>
+          <HeaderRow columns={['Name', 'Version', 'Uptime', 'Connections', 'Users', 'Channels', 'Subscriptions']} />
           <tbody>
             {nodes.map((node) => (
               <tr key={node.uid}>

@@ -1,5 +1,5 @@
 import { get, type Rejection } from '../api';
-import { EmptyNote, ErrorNote, Loading, TableScroll, formatTime } from '../components/Status';
+import { EmptyNote, ErrorNote, Loading, TableScroll, formatTime, HeaderRow } from '../components/Status';
 import { usePoll } from '../components/usePoll';
 
 const REFRESH_MS = 3_000;
@@ -28,18 +28,7 @@ export function RejectionsView() {
         <TableScroll label="Rejections">
           <table>
             <caption>{rows.length} recent rejection{rows.length === 1 ? '' : 's'}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">What</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Code</th>
-                <th scope="col">Origin</th>
-                <th scope="col">User</th>
-                <th scope="col">Address</th>
-                <th scope="col">Detail</th>
-              </tr>
-            </thead>
+            <HeaderRow columns={['Time', 'What', 'Reason', 'Code', 'Origin', 'User', 'Address', 'Detail']} />
             <tbody>
               {rows.map((r, i) => (
                 <tr key={`${r.at}-${i}`}>
