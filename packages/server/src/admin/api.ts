@@ -56,7 +56,7 @@ export const readHandlers: Record<string, AdminHandler> = {
     const sum = (pick: (n: (typeof nodes)[number]) => number) => nodes.reduce((total, n) => total + pick(n), 0);
     return {
       nodes,
-      totals: { nodes: nodes.length, connections: sum((n) => n.connections), users: sum((n) => n.users), channels: sum((n) => n.channels), subscriptions: sum((n) => n.subscriptions) },
+      totals: { nodes: nodes.length, connections: sum((n) => n.connections), users: await source.users(), channels: sum((n) => n.channels), subscriptions: sum((n) => n.subscriptions) },
       samples: stats.list(),
     };
   },

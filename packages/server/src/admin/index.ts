@@ -3,10 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { ApiErrorCodes } from '@renum-realtime/protocol';
 import { sendJson } from '../api/http.js';
+import { LocalControl } from '../broker/control.js';
 import { keptSecret } from '../config/local-secrets.js';
 import type { GatewayExtension } from '../extension.js';
 import type { RealtimeNode } from '../node.js';
 import { AdminAuth } from './auth.js';
+import { ClusterAdminSource } from './cluster-source.js';
 import { ADMIN_API_PREFIX, handleAdminApi, type AdminApiServer } from './http.js';
 import { LocalAdminSource } from './source.js';
 import { DEFAULT_ASSETS_DIR, sendNotice, serveDashboard } from './static.js';
@@ -55,7 +57,8 @@ function resolveState(node: RealtimeNode, options: AdminOptions, stats: StatsHis
     on: true,
     assetsDir: resolve(options.assetsDir ?? DEFAULT_ASSETS_DIR),
     api: {
-      ctx: { node, source: new LocalAdminSource(node), stats, broadcastChannel: options.broadcastChannel ?? 'broadcast' },
+      // Another control bus than the local one links several nodes: the pages show them all.
+      ctx: { node, source: node.control instanceof LocalControl ? new LocalAdminSource(node) : new ClusterAdminSource(node), stats, broadcastChannel: options.broadcastChannel ?? 'broadcast' },
       auth: new AdminAuth(password, secret),
       throttle: new LoginThrottle(options.loginAttemptsBeforeBackoff),
       secureCookie: environment === 'production',

@@ -7,12 +7,13 @@ import type { ChannelDetails, ChannelSummary, ConnectionFilter, ConnectionSummar
 
 /**
  * What the admin pages read. Every call is async and returns plain data, so a multi-node source
- * can ask every node and merge the answers. Today `nodes()` covers the deployment (control bus);
- * connections, channels' subscribers and rejections are this node's. Actions (disconnect, publish)
- * go through the server API and reach every node already.
+ * (`ClusterAdminSource`) can ask every node and merge the answers; `LocalAdminSource` reads this
+ * node only. Actions (disconnect, publish) go through the server API and reach every node already.
  */
 export interface AdminSource {
   nodes(): Promise<NodeSummary[]>;
+  /** Distinct users connected: one user on several nodes counts once. */
+  users(): Promise<number>;
   connections(filter: ConnectionFilter): Promise<ConnectionSummary[]>;
   channels(pattern: string): Promise<ChannelSummary[]>;
   channel(name: string): Promise<ChannelDetails>;
@@ -40,6 +41,14 @@ export class LocalAdminSource implements AdminSource {
     }));
   }
 
+  async users(): Promise<number> {
+    return this.node.sessions.userCount;
+  }
+
+  async userIds(): Promise<string[]> {
+    return [...new Set([...this.node.sessions.all()].map((session) => session.user))];
+  }
+
   async connections(filter: ConnectionFilter): Promise<ConnectionSummary[]> {
     const found: ConnectionSummary[] = [];
     for (const session of this.node.sessions.all()) {
@@ -63,9 +72,7 @@ export class LocalAdminSource implements AdminSource {
     const resolved = node.channels.resolve(name);
     if (!resolved.ok) throw new ApiError(ApiErrorCodes.unknownChannel, `${name}: ${resolved.error.message}`);
     const { options } = resolved.spec;
-    const subscribers = [...node.sessions.all()]
-      .filter((session) => session.subscriptions.has(name))
-      .map((session) => ({ client: session.clientId, user: session.user, node: node.name }));
+    const subscribers = await this.subscribers(name);
     let history: ChannelDetails['history'] = null;
     if (hasHistory(options)) {
       const historyOptions = { size: options.history_size, ttl: options.history_ttl, metaTtl: options.history_meta_ttl };
@@ -74,6 +81,13 @@ export class LocalAdminSource implements AdminSource {
     }
     const presence = options.presence ? Object.values(await node.presence.get(name)) : null;
     return { name, subscribers, history, presence };
+  }
+
+  /** This node's subscribers of the channel. */
+  async subscribers(name: string): Promise<ChannelDetails['subscribers']> {
+    return [...this.node.sessions.all()]
+      .filter((session) => session.subscriptions.has(name))
+      .map((session) => ({ client: session.clientId, user: session.user, node: this.node.name }));
   }
 
   async rejections(): Promise<Array<Rejection & { node: string }>> {

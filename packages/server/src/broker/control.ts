@@ -28,6 +28,32 @@ export interface ControlHandler {
   info(): NodeInfo;
 }
 
+/** Answers one kind of query with this node's data; `params` is what the asking node sent. */
+export type QueryResponder = (params: Record<string, unknown>) => Promise<unknown>;
+
+/** What `ControlBus.query` collected: one answer per node that answered in time, and who did not. */
+export interface QueryResult<T> {
+  answers: Array<{ uid: string; name: string; value: T }>;
+  /** Live nodes that failed, timed out or have no responder for the kind. */
+  missing: Array<{ uid: string; name: string }>;
+}
+
+/** The query kinds this node answers; both buses keep theirs here. */
+export class QueryResponders {
+  private readonly byKind = new Map<string, QueryResponder>();
+
+  set(kind: string, responder: QueryResponder): void {
+    this.byKind.set(kind, responder);
+  }
+
+  /** Throws when this node has no responder for the kind (the extension that answers it is not mounted). */
+  async answer(kind: string, params: Record<string, unknown>): Promise<unknown> {
+    const responder = this.byKind.get(kind);
+    if (!responder) throw new Error(`no responder for query ${kind.slice(0, 64)}`);
+    return responder(params);
+  }
+}
+
 /**
  * Links the nodes of a deployment for the server API: commands reach every node's connections,
  * and every live node is listed. One node alone needs no bus: `LocalControl` runs on this node only.
@@ -38,11 +64,19 @@ export interface ControlBus {
   broadcast(command: ControlCommand): Promise<void>;
   /** Every live node, this one first. */
   nodes(): Promise<NodeInfo[]>;
+  /** Registers how this node answers `query(kind, …)` from any node. */
+  respond(kind: string, responder: QueryResponder): void;
+  /**
+   * Asks every live node (this one first) and waits for all answers or `timeoutMs`, whichever comes
+   * first. This node's own failure rejects; another node's failure only lists it in `missing`.
+   */
+  query<T>(kind: string, params: Record<string, unknown>, timeoutMs: number): Promise<QueryResult<T>>;
   close(): Promise<void>;
 }
 
 export class LocalControl implements ControlBus {
   private handler: ControlHandler | undefined;
+  private readonly responders = new QueryResponders();
 
   async start(handler: ControlHandler): Promise<void> {
     this.handler = handler;
@@ -56,5 +90,19 @@ export class LocalControl implements ControlBus {
     return this.handler ? [this.handler.info()] : [];
   }
 
+  respond(kind: string, responder: QueryResponder): void {
+    this.responders.set(kind, responder);
+  }
+
+  async query<T>(kind: string, params: Record<string, unknown>): Promise<QueryResult<T>> {
+    const { uid, name } = this.required().info();
+    return { answers: [{ uid, name, value: (await this.responders.answer(kind, params)) as T }], missing: [] };
+  }
+
   async close(): Promise<void> {}
+
+  private required(): ControlHandler {
+    if (!this.handler) throw new Error('control bus used before start()');
+    return this.handler;
+  }
 }
