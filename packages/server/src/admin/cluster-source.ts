@@ -1,6 +1,6 @@
 import type { QueryResult } from '../broker/control.js';
-import type { RealtimeNode } from '../node.js';
-import { LocalAdminSource, type AdminSource } from './source.js';
+import type { RealtimeNode } from '../core/index.js';
+import type { AdminSource, LocalAdminSource } from './source.js';
 import type { ChannelDetails, ChannelSummary, ConnectionFilter, ConnectionSummary, NodeSummary, Rejection } from './types.js';
 
 /** How long a page waits for the other nodes; one that has not answered by then is left out (and logged). */
@@ -42,10 +42,10 @@ function tagged<E extends { node: string }>(result: QueryResult<E[]>): E[] {
  * merges the answers. Constructing it makes this node answer the same queries for the others.
  */
 export class ClusterAdminSource implements AdminSource {
-  private readonly local: LocalAdminSource;
-
-  constructor(private readonly node: RealtimeNode) {
-    const local = (this.local = new LocalAdminSource(node));
+  constructor(
+    private readonly node: RealtimeNode,
+    private readonly local: LocalAdminSource,
+  ) {
     const { control } = node;
     control.respond(Query.connections, (params) => local.connections({ user: text(params, 'user'), channel: text(params, 'channel'), origin: text(params, 'origin'), client: text(params, 'client') }));
     control.respond(Query.channels, (params) => local.channels(text(params, 'pattern')));

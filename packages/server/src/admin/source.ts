@@ -1,8 +1,7 @@
 import { ApiErrorCodes } from '@renum-realtime/protocol';
 import { ApiError } from '../api/errors.js';
-import { hasHistory } from '../channels/namespace.js';
-import type { RealtimeNode } from '../node.js';
-import type { Session } from '../session/session.js';
+import { hasHistory, historyOptions, type RealtimeNode, type Session } from '../core/index.js';
+import type { RejectionLog } from './rejection-log.js';
 import type { ChannelDetails, ChannelSummary, ConnectionFilter, ConnectionSummary, NodeSummary, Rejection } from './types.js';
 
 /**
@@ -25,7 +24,10 @@ function contains(value: string | undefined, wanted: string | undefined): boolea
 }
 
 export class LocalAdminSource implements AdminSource {
-  constructor(private readonly node: RealtimeNode) {}
+  constructor(
+    private readonly node: RealtimeNode,
+    private readonly rejectionLog: RejectionLog,
+  ) {}
 
   /** Every live node: the control bus lists them all when Redis links the deployment. */
   async nodes(): Promise<NodeSummary[]> {
@@ -75,8 +77,7 @@ export class LocalAdminSource implements AdminSource {
     const subscribers = await this.subscribers(name);
     let history: ChannelDetails['history'] = null;
     if (hasHistory(options)) {
-      const historyOptions = { size: options.history_size, ttl: options.history_ttl, metaTtl: options.history_meta_ttl };
-      const page = await node.broker.history(name, { limit: options.history_size }, historyOptions);
+      const page = await node.broker.history(name, { limit: options.history_size }, historyOptions(options));
       history = { size: page.publications.length, limit: options.history_size, offset: page.position.offset, epoch: page.position.epoch };
     }
     const presence = options.presence ? Object.values(await node.presence.get(name)) : null;
@@ -91,7 +92,7 @@ export class LocalAdminSource implements AdminSource {
   }
 
   async rejections(): Promise<Array<Rejection & { node: string }>> {
-    return this.node.rejections.list().map((entry) => ({ ...entry, node: this.node.name }));
+    return this.rejectionLog.list().map((entry) => ({ ...entry, node: this.node.name }));
   }
 
   private summary(session: Session, subscriptions: string[]): ConnectionSummary {

@@ -1,23 +1,13 @@
 /**
- * The shapes `/admin/api/*` answers with. Dependency-free so the dashboard (apps/dashboard)
- * imports them as types and the page and the server cannot drift apart.
+ * The shapes `/admin/api/*` answers with. Types only, so the dashboard (apps/dashboard) imports
+ * them and the page and the server cannot drift apart.
  */
+import type { RejectionEvent } from '../core/events.js';
 
 /** One refused handshake, refused connect or closed connection, as the rejections view lists it. */
-export interface Rejection {
+export interface Rejection extends RejectionEvent {
   /** ms since epoch */
   at: number;
-  /** `handshake`: refused before a WebSocket existed; `connect`: token refused; `disconnect`: closed. */
-  kind: 'handshake' | 'connect' | 'disconnect';
-  /** Stable reason: `origin_not_allowed`, `token_expired`, `bad_signature`, or the close reason. */
-  reason: string;
-  /** Close code or HTTP status. */
-  code?: number;
-  origin?: string;
-  user?: string;
-  client?: string;
-  remoteAddress?: string;
-  detail?: string;
 }
 
 /** One point of the overview chart. */

@@ -182,6 +182,17 @@ const clientSchema = z.strictObject({
   recovery_max_publication_limit: count(300),
 });
 
+/** A transport served over plain HTTP: on or off, its path, and the largest connect request. */
+function httpTransport(enabled: boolean, path: string, what: string) {
+  return z
+    .strictObject({
+      enabled: flag(enabled).describe(`serve ${what}`),
+      handler_prefix: urlPath(path),
+      max_request_body_size: count(65_536).describe('largest accepted connect request, bytes'),
+    })
+    .prefault({});
+}
+
 export const configSchema = z.strictObject({
   http_server: z
     .strictObject({
@@ -198,10 +209,27 @@ export const configSchema = z.strictObject({
   client: clientSchema.prefault({}),
   websocket: z
     .strictObject({
-      handler_prefix: urlPath('/ws'),
+      handler_prefix: urlPath('/connection/websocket').describe('WebSocket path (Centrifugo\'s); /ws is served too'),
       message_size_limit: count(65_536).describe('largest accepted frame, bytes'),
     })
     .prefault({}),
+  http_stream: httpTransport(true, '/connection/http_stream', 'the HTTP-streaming fallback (POST; the SDK\'s http_stream transport)'),
+  sse: httpTransport(true, '/connection/sse', 'the Server-Sent Events fallback (GET; the SDK\'s sse transport)'),
+  emulation: z
+    .strictObject({
+      handler_prefix: urlPath('/emulation').describe('where http_stream and sse clients send their commands'),
+      max_request_body_size: count(65_536).describe('largest accepted emulation request, bytes'),
+    })
+    .prefault({}),
+  uni_websocket: z
+    .strictObject({
+      enabled: flag().describe('serve the unidirectional WebSocket transport'),
+      handler_prefix: urlPath('/connection/uni_websocket'),
+      message_size_limit: count(65_536).describe('largest accepted connect message, bytes'),
+    })
+    .prefault({}),
+  uni_sse: httpTransport(false, '/connection/uni_sse', 'the unidirectional Server-Sent Events transport'),
+  uni_http_stream: httpTransport(false, '/connection/uni_http_stream', 'the unidirectional HTTP-streaming transport'),
   http_api: z
     .strictObject({
       key: z.string().default('').describe('server API key (X-API-Key / Authorization: apikey)'),

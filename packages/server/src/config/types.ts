@@ -98,6 +98,13 @@ export interface ClientConfig {
   recovery_max_publication_limit: number;
 }
 
+export interface HttpTransportConfig {
+  enabled: boolean;
+  handler_prefix: string;
+  /** bytes */
+  max_request_body_size: number;
+}
+
 export interface RealtimeConfig {
   environment: Environment;
   http_server: { address: string; port: number };
@@ -106,6 +113,13 @@ export interface RealtimeConfig {
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   client: ClientConfig;
   websocket: { handler_prefix: string; message_size_limit: number };
+  /** The bidirectional HTTP fallbacks; their later commands arrive at `emulation.handler_prefix`. */
+  http_stream: HttpTransportConfig;
+  sse: HttpTransportConfig;
+  emulation: { handler_prefix: string; max_request_body_size: number };
+  uni_websocket: { enabled: boolean; handler_prefix: string; message_size_limit: number };
+  uni_sse: HttpTransportConfig;
+  uni_http_stream: HttpTransportConfig;
   http_api: { key: string; insecure: boolean; handler_prefix: string };
   channel: {
     without_namespace: ChannelOptions;

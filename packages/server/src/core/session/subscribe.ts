@@ -1,20 +1,11 @@
-import {
-  DisconnectCodes,
-  ErrorCodes,
-  encodePush,
-  encodeReply,
-  type CommandRequests,
-  type JsonValue,
-  type SubscribeResult,
-} from '@renum-realtime/protocol';
-import type { SubscriptionClaims, TokenOverride } from '../auth/verifier.js';
-import { UnrecoverablePositionError, type HistoryPage } from '../broker/broker.js';
-import { hasHistory, type ChannelSpec } from '../channels/namespace.js';
-import type { ChannelOptions } from '../config/types.js';
-import type { CommandOutcome } from './dispatch.js';
+import { DisconnectCodes, ErrorCodes, type CommandRequests, type JsonValue, type SubscribeResult } from '@renum-realtime/protocol';
+import type { SubscriptionClaims, TokenOverride } from '../../auth/verifier.js';
+import { UnrecoverablePositionError, type HistoryPage } from '../../broker/broker.js';
+import type { ChannelOptions } from '../../config/types.js';
+import { hasHistory, historyOptions as historyOptionsOf, type ChannelSpec } from '../channels/namespace.js';
+import type { CommandOutcome, SessionState as Session } from './context.js';
 import { CommandError, DisconnectError } from './errors.js';
 import { maySubscribe } from './permissions.js';
-import type { Session } from './session.js';
 import { subscriptionTokenFailure } from './token-failure.js';
 
 /** The SDK sets bit 2 of `flag` when it wants error 112 instead of `recovered: false` (protocol.md §5). */
@@ -58,7 +49,7 @@ async function position(session: Session, spec: ChannelSpec, setup: SubscribeSet
   const positioned = recoverable || options.force_positioning || (options.allow_positioning && !!setup.requestPositioned);
   if (!positioned) return { result: {} };
   const { broker, config } = session.ctx;
-  const historyOptions = { size: options.history_size, ttl: options.history_ttl, metaTtl: options.history_meta_ttl };
+  const historyOptions = historyOptionsOf(options);
   const result: SubscribeResult = { positioned: true };
   if (recoverable) result.recoverable = true;
   if (recoverable && setup.recover) {
@@ -112,13 +103,13 @@ export async function subscribeChannel(session: Session, channelSpec: ChannelSpe
   metrics.subscriptions.inc();
   const pushJoinLeave = options.join_leave && (options.force_push_join_leave || setup.joinLeave);
   try {
-    if (hub.add(channel, session, pushJoinLeave)) await broker.subscribe(channel);
+    await hub.add(channel, session, pushJoinLeave);
     const { result, covered } = await position(session, spec, setup);
     if (result.recovered === false && setup.rejectUnrecovered) throw new CommandError(ErrorCodes.unrecoverablePosition);
     if (session.subscriptions.get(channel) !== sub) throw new CommandError(ErrorCodes.internal, 'connection closed during subscribe');
     const info = session.subscriberInfo(sub);
     if (options.presence) await presence.add(channel, info);
-    if (options.join_leave) await session.ctx.join(spec, info);
+    if (options.join_leave) await broker.publishJoin(channel, info);
     sub.announced = true;
     if (setup.expiresAt !== undefined) {
       result.expires = true;
@@ -126,7 +117,7 @@ export async function subscribeChannel(session: Session, channelSpec: ChannelSpe
     }
     if (setup.data !== undefined) result.data = setup.data;
     const release = () => {
-      for (const publication of hub.activate(channel, session, covered)) session.write(encodePush(channel, 'pub', publication));
+      for (const publication of hub.activate(channel, session, covered)) session.write(session.codec.push(channel, 'pub', publication));
     };
     return { result, release };
   } catch (error) {
@@ -174,12 +165,12 @@ export async function handleSubscribe(session: Session, request: CommandRequests
     throw new CommandError(ErrorCodes.permissionDenied, `subscribe ${channel}`);
   }
   const { result, release } = await subscribeChannel(session, spec, setup);
-  return { reply: encodeReply(id, 'subscribe', result), afterReply: release };
+  return { reply: session.codec.reply(id, 'subscribe', result), afterReply: release };
 }
 
 export async function handleUnsubscribe(session: Session, request: CommandRequests['unsubscribe'], id: number): Promise<CommandOutcome> {
   session.dropSubscription(request.channel);
-  return { reply: encodeReply(id, 'unsubscribe', {}) };
+  return { reply: session.codec.reply(id, 'unsubscribe', {}) };
 }
 
 export async function handleSubRefresh(session: Session, request: CommandRequests['sub_refresh'], id: number): Promise<CommandOutcome> {
@@ -188,7 +179,7 @@ export async function handleSubRefresh(session: Session, request: CommandRequest
   const claims = await verifySubscriptionToken(session, request.channel, request.token);
   if (claims.info !== undefined) sub.chanInfo = claims.info;
   sub.expiresAt = claims.expiresAt !== undefined ? claims.expiresAt * 1000 : undefined;
-  if (sub.expiresAt === undefined) return { reply: encodeReply(id, 'sub_refresh', { expires: false }) };
+  if (sub.expiresAt === undefined) return { reply: session.codec.reply(id, 'sub_refresh', { expires: false }) };
   const ttl = Math.max(1, Math.ceil((sub.expiresAt - Date.now()) / 1000));
-  return { reply: encodeReply(id, 'sub_refresh', { expires: true, ttl }) };
+  return { reply: session.codec.reply(id, 'sub_refresh', { expires: true, ttl }) };
 }
