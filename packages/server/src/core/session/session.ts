@@ -127,7 +127,12 @@ export class Session implements HubMember, SessionState, Connection {
   disconnect(disconnect: DisconnectCode, reason: string = disconnect.reason): void {
     if (this.state === 'closed') return;
     this.closeCode = { code: disconnect.code, reason };
-    if (this.transport.pushesDisconnect) this.write(this.codec.push(undefined, 'disconnect', { code: disconnect.code, reason }));
+    if (this.transport.pushesDisconnect) {
+      // Straight to the transport: a slow consumer is being closed right now, not again.
+      const farewell = this.codec.push(undefined, 'disconnect', { code: disconnect.code, reason });
+      this.transport.write(farewell);
+      this.countSent(farewell.length);
+    }
     this.transport.close({ code: disconnect.code, reason });
     this.finish();
   }
