@@ -86,6 +86,25 @@ describe('origin policy and CORS on the HTTP transports', () => {
   });
 });
 
+describe('fallback reports', () => {
+  it('counts a valid report and refuses anything else without minting new metric labels', async () => {
+    const post = (body: unknown, origin = ALLOWED) =>
+      fetch(`${base}/connection/fallback`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: origin }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const ok = await post({ from: 'websocket', to: 'sse', reason: 'transport_closed', code: 1006, elapsed_ms: 140 });
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expect((await post({ from: 'websocket', to: 'sse', reason: '<script>', elapsed_ms: 1 })).status).toBe(400);
+    expect((await post({ from: 'carrier-pigeon', to: 'sse', reason: 'timeout', elapsed_ms: 1 })).status).toBe(400);
+    expect((await post('{')).status).toBe(400);
+    expect((await post('x'.repeat(5000))).status).toBe(413);
+    expect((await post({ from: 'websocket', to: 'sse', reason: 'timeout', elapsed_ms: 1 }, 'https://evil.example')).status).toBe(403);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const series = metrics.split('\n').filter((line) => line.startsWith('realtime_transport_fallbacks_total{'));
+    expect(series).toEqual(['realtime_transport_fallbacks_total{from="websocket",to="sse",reason="transport_closed"} 1']);
+    await logged('fallback_report_rejected', { status: 403 });
+  });
+});
+
 describe('bad input on the HTTP transports', () => {
   it('refuses an http_stream body over max_request_body_size with 413 and a log line', async () => {
     const response = await fetch(`${base}/connection/http_stream`, { method: 'POST', body: 'x'.repeat(4096) });

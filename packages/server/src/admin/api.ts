@@ -77,6 +77,10 @@ export const readHandlers: Record<string, AdminHandler> = {
     return source.channel(name);
   },
 
+  async fallbacks({ source }) {
+    return { fallbacks: await source.fallbacks() };
+  },
+
   async rejections({ source }) {
     return { rejections: await source.rejections() };
   },

@@ -7,6 +7,7 @@ import type { GatewayExtension, GatewayHost } from '../extension.js';
 import { AdminAuth } from './auth.js';
 import { ClusterAdminSource } from './cluster-source.js';
 import { handleAdminApi, type AdminApiServer } from './http.js';
+import { FallbackTally } from './fallback-tally.js';
 import { RejectionLog } from './rejection-log.js';
 import { LocalAdminSource } from './source.js';
 import { ADMIN_API_PREFIX, ADMIN_PREFIX, serveAdminOff } from './off.js';
@@ -33,7 +34,7 @@ export interface AdminOptions {
 
 type AdminState = { on: true; api: AdminApiServer; assetsDir: string } | { on: false; why: string };
 
-function resolveState({ node, api }: GatewayHost, options: AdminOptions, stats: StatsHistory, rejections: RejectionLog): AdminState {
+function resolveState({ node, api }: GatewayHost, options: AdminOptions, stats: StatsHistory, rejections: RejectionLog, fallbacks: FallbackTally): AdminState {
   const { environment } = node.config;
   if (!options.enabled) return { on: false, why: 'The admin dashboard is turned off (admin.enabled is false).' };
   let password = options.password ?? '';
@@ -45,7 +46,7 @@ function resolveState({ node, api }: GatewayHost, options: AdminOptions, stats: 
   }
   const secret = options.secret || randomBytes(32).toString('base64url');
   if (!options.secret) node.log.warn({ event: 'admin_secret_generated' }, 'no admin.secret configured: admin logins last until restart and work on this node only');
-  const local = new LocalAdminSource(node, rejections);
+  const local = new LocalAdminSource(node, rejections, fallbacks);
   return {
     on: true,
     assetsDir: resolve(options.assetsDir ?? DEFAULT_ASSETS_DIR),
@@ -80,9 +81,10 @@ export function createAdminExtension(options: AdminOptions): GatewayExtension {
     routes: { [ADMIN_PREFIX]: (req, res, url) => serveAdmin(state, req, res, url) },
     async start(host) {
       const rejections = new RejectionLog();
-      unobserve = host.node.events.observe({ rejected: (event) => rejections.record(event) });
+      const fallbacks = new FallbackTally();
+      unobserve = host.node.events.observe({ rejected: (event) => rejections.record(event), fellBack: (event) => fallbacks.record(event) });
       stats = new StatsHistory(host.node, options.sampleIntervalMs ?? SAMPLE_INTERVAL_MS);
-      state = resolveState(host, options, stats, rejections);
+      state = resolveState(host, options, stats, rejections, fallbacks);
       if (state.on) stats.start();
     },
     async stop() {

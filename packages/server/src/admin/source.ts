@@ -1,8 +1,9 @@
 import { ApiErrorCodes } from '@renum-realtime/protocol';
 import { ApiError } from '../api/errors.js';
 import { hasHistory, historyOptions, type RealtimeNode, type Session } from '../core/index.js';
+import type { FallbackTally } from './fallback-tally.js';
 import type { RejectionLog } from './rejection-log.js';
-import type { ChannelDetails, ChannelSummary, ConnectionFilter, ConnectionSummary, NodeSummary, Rejection } from './types.js';
+import type { ChannelDetails, ChannelSummary, ConnectionFilter, ConnectionSummary, FallbackSummary, NodeSummary, Rejection } from './types.js';
 
 /**
  * What the admin pages read. Every call is async and returns plain data, so a multi-node source
@@ -17,6 +18,7 @@ export interface AdminSource {
   channels(pattern: string): Promise<ChannelSummary[]>;
   channel(name: string): Promise<ChannelDetails>;
   rejections(): Promise<Array<Rejection & { node: string }>>;
+  fallbacks(): Promise<FallbackSummary[]>;
 }
 
 function contains(value: string | undefined, wanted: string | undefined): boolean {
@@ -27,6 +29,7 @@ export class LocalAdminSource implements AdminSource {
   constructor(
     private readonly node: RealtimeNode,
     private readonly rejectionLog: RejectionLog,
+    private readonly fallbackTally: FallbackTally,
   ) {}
 
   /** Every live node: the control bus lists them all when Redis links the deployment. */
@@ -95,12 +98,17 @@ export class LocalAdminSource implements AdminSource {
     return this.rejectionLog.list().map((entry) => ({ ...entry, node: this.node.name }));
   }
 
+  async fallbacks(): Promise<FallbackSummary[]> {
+    return this.fallbackTally.list();
+  }
+
   private summary(session: Session, subscriptions: string[]): ConnectionSummary {
     const { meta } = session;
     return {
       node: this.node.name,
       client: session.clientId,
       user: session.user,
+      transport: session.transport.name,
       ...(meta.origin ? { origin: meta.origin } : {}),
       ...(meta.userAgent ? { userAgent: meta.userAgent } : {}),
       ...(meta.remoteAddress ? { remoteAddress: meta.remoteAddress } : {}),

@@ -36,6 +36,8 @@ export interface ConnectionSummary {
   node: string;
   client: string;
   user: string;
+  /** websocket, http_stream, sse or a unidirectional one. */
+  transport: string;
   origin?: string;
   userAgent?: string;
   remoteAddress?: string;
@@ -44,6 +46,19 @@ export interface ConnectionSummary {
   subscriptions: string[];
   bytesIn: number;
   bytesOut: number;
+}
+
+/** Clients that fell back from one transport to another, as they reported it. */
+export interface FallbackSummary {
+  from: string;
+  to: string;
+  /** timeout, transport_closed or error */
+  reason: string;
+  count: number;
+  /** ms since epoch of the latest report */
+  lastAt: number;
+  /** How long the latest client tried before it fell back, ms. */
+  lastElapsedMs: number;
 }
 
 /** Every field is a case-insensitive substring; absent fields match everything. */

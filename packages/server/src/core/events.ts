@@ -16,8 +16,25 @@ export interface RejectionEvent {
   transport?: TransportName;
 }
 
+/** Why a client left one transport for the next, as the client reported it. */
+export type FallbackReason = 'timeout' | 'transport_closed' | 'error';
+
+/** A client that connected over a fallback transport, and why the one before failed. */
+export interface FallbackEvent {
+  from: TransportName;
+  to: TransportName;
+  reason: FallbackReason;
+  /** The close code the failed transport ended with, when it had one. */
+  code?: number;
+  /** From the start of the connect to the fallback, ms. */
+  elapsedMs: number;
+  origin?: string;
+  remoteAddress?: string;
+}
+
 export interface NodeObserver {
   rejected?(event: RejectionEvent): void;
+  fellBack?(event: FallbackEvent): void;
 }
 
 /**
@@ -25,6 +42,10 @@ export interface NodeObserver {
  * knowing them: they register an observer; the core calls every one. An observer that throws is
  * the observer's bug and must not break a session, so errors stop here.
  */
+function withoutEmpty<T extends object>(event: T): T {
+  return Object.fromEntries(Object.entries(event).filter(([, value]) => value !== undefined && value !== '')) as T;
+}
+
 export class NodeEvents {
   private readonly observers = new Set<NodeObserver>();
 
@@ -34,10 +55,17 @@ export class NodeEvents {
   }
 
   rejected(event: RejectionEvent): void {
-    const clean = Object.fromEntries(Object.entries(event).filter(([, value]) => value !== undefined && value !== '')) as RejectionEvent;
+    this.emit((observer) => observer.rejected?.(withoutEmpty(event)));
+  }
+
+  fellBack(event: FallbackEvent): void {
+    this.emit((observer) => observer.fellBack?.(withoutEmpty(event)));
+  }
+
+  private emit(call: (observer: NodeObserver) => void): void {
     for (const observer of this.observers) {
       try {
-        observer.rejected?.(clean);
+        call(observer);
       } catch {
         // See the class comment.
       }

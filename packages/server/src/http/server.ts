@@ -5,6 +5,7 @@ import type { RealtimeNode } from '../core/index.js';
 import type { RouteHandler } from '../extension.js';
 import { corsHeaders, type OriginPolicy } from '../policy/origin.js';
 import { serveEmulation } from '../transport/emulation.js';
+import { serveFallbackReport } from '../transport/fallback-report.js';
 import type { Endpoints } from '../transport/endpoints.js';
 import { sendPlain, serveStream } from '../transport/http-stream.js';
 import { transportCors } from '../transport/policy.js';
@@ -53,6 +54,7 @@ export function createRequestListener(app: HttpApp): (req: IncomingMessage, res:
     if (endpoint) {
       if (req.method === 'OPTIONS') return preflight(app, req, res);
       if (endpoint === 'emulation') return serveEmulation(admission, req, res);
+      if (endpoint === 'fallback_report') return serveFallbackReport(admission, req, res);
       return serveStream(admission, endpoint, req, res, url);
     }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });

@@ -5,6 +5,9 @@ import type { RealtimeConfig } from '../config/types.js';
 /** The old path of the WebSocket endpoint, kept as an alias of `websocket.handler_prefix`. */
 export const LEGACY_WEBSOCKET_PATH = '/ws';
 
+/** Where the React bindings report a fallback, once per page load (`fallback-report.ts`). */
+export const FALLBACK_REPORT_PATH = '/connection/fallback';
+
 export type WebSocketTransportName = Extract<TransportName, 'websocket' | 'uni_websocket'>;
 export type HttpTransportName = Exclude<TransportName, WebSocketTransportName>;
 
@@ -12,8 +15,10 @@ export type HttpTransportName = Exclude<TransportName, WebSocketTransportName>;
 export interface Endpoints {
   readonly webSockets: ReadonlyMap<string, WebSocketTransportName>;
   /** The HTTP transports, and `emulation` for the commands of http_stream and sse sessions. */
-  readonly http: ReadonlyMap<string, HttpTransportName | 'emulation'>;
+  readonly http: ReadonlyMap<string, HttpEndpoint>;
 }
+
+export type HttpEndpoint = HttpTransportName | 'emulation' | 'fallback_report';
 
 export function transportEndpoints(config: RealtimeConfig): Endpoints {
   const webSockets = new Map<string, WebSocketTransportName>([
@@ -21,7 +26,7 @@ export function transportEndpoints(config: RealtimeConfig): Endpoints {
     [config.websocket.handler_prefix, 'websocket'],
   ]);
   if (config.uni_websocket.enabled) webSockets.set(config.uni_websocket.handler_prefix, 'uni_websocket');
-  const http = new Map<string, HttpTransportName | 'emulation'>();
+  const http = new Map<string, HttpEndpoint>([[FALLBACK_REPORT_PATH, 'fallback_report']]);
   for (const name of ['http_stream', 'sse', 'uni_http_stream', 'uni_sse'] as const) {
     if (config[name].enabled) http.set(config[name].handler_prefix, name);
   }
