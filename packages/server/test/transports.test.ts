@@ -93,6 +93,33 @@ describe.each<FallbackTransport>(['http_stream', 'sse'])('the official SDK over 
   });
 });
 
+describe('shutdown and metrics', () => {
+  it('labels connections by transport in /metrics', async () => {
+    const clients = await Promise.all((['http_stream', 'sse', 'websocket'] as const).map(async (transport) => {
+      const client = newFallbackClient(base, [transport], { token: await gw.token(`metrics-${transport}`) });
+      await connected(client);
+      return client;
+    }));
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    for (const transport of ['http_stream', 'sse', 'websocket']) expect(metrics).toMatch(new RegExp(`realtime_connections\\{transport="${transport}"\\} [1-9]`));
+    for (const client of clients) client.disconnect();
+  });
+
+  it('drains HTTP-streaming and SSE clients on shutdown with 3001, and they reconnect elsewhere', async () => {
+    const draining = await startGateway();
+    const base = draining.gateway.baseUrl;
+    const clients = await Promise.all((['http_stream', 'sse'] as const).map(async (transport) => {
+      const client = newFallbackClient(base, [transport], { token: await draining.token(`drain-${transport}`), minReconnectDelay: 5000 });
+      await connected(client);
+      return client;
+    }));
+    const reconnecting = clients.map((c) => once<{ code: number; reason: string }>(c, 'connecting'));
+    await draining.close();
+    for (const ctx of await Promise.all(reconnecting)) expect(ctx).toEqual({ code: 3001, reason: 'shutdown' });
+    for (const client of clients) client.disconnect();
+  });
+});
+
 describe('fallback', () => {
   it('falls back from a WebSocket endpoint that drops the upgrade to http_stream', async () => {
     // A middlebox that accepts the TCP connection and closes it: the upgrade never completes.
