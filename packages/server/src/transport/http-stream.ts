@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DecodeError, decodeConnectRequest, type ConnectRequest } from '@renum-realtime/protocol';
-import { WRITE_EACH, type ConnectionMeta, type Transport } from '../core/index.js';
+import type { ConnectionMeta, FanOut, Transport } from '../core/index.js';
 import { connectionMeta, type HttpTransportName } from './endpoints.js';
 import { admit, transportCors, type Admission } from './policy.js';
 
@@ -18,17 +18,59 @@ const formats: Record<HttpTransportName, (frame: string) => string> = {
   uni_sse: (frame) => `data: ${frame.replaceAll('\n', '\n\ndata: ')}\n\n`,
 };
 
+/** Responses corked during this turn of the event loop, uncorked together when it ends. */
+const corked = new Set<ServerResponse>();
+
+function uncorkAll(): void {
+  for (const res of corked) res.uncork();
+  corked.clear();
+}
+
+function corkedWrite(res: ServerResponse, bytes: Buffer | string): void {
+  if (res.writableEnded) return;
+  if (!corked.has(res)) {
+    if (corked.size === 0) setImmediate(uncorkAll);
+    res.cork();
+    corked.add(res);
+  }
+  res.write(bytes);
+}
+
+/**
+ * Fan-out over one HTTP transport kind: the frame is formatted and encoded once for every
+ * response, and each response stays corked until the turn ends, so several pushes leave in one
+ * chunk and one write instead of one each.
+ */
+function httpFanOut(name: HttpTransportName): FanOut {
+  return {
+    broadcast(frame, transports) {
+      const bytes = Buffer.from(formats[name](frame));
+      for (const transport of transports) corkedWrite((transport as StreamingTransport).res, bytes);
+    },
+  };
+}
+
+const FAN_OUTS: Record<HttpTransportName, FanOut> = {
+  http_stream: httpFanOut('http_stream'),
+  uni_http_stream: httpFanOut('uni_http_stream'),
+  sse: httpFanOut('sse'),
+  uni_sse: httpFanOut('uni_sse'),
+};
+
 /** One streaming HTTP response as a client connection. */
 class StreamingTransport implements Transport {
   readonly protocol = 'json';
   readonly pushesDisconnect = true;
-  readonly fanOut = WRITE_EACH;
 
   constructor(
     readonly name: HttpTransportName,
     readonly meta: ConnectionMeta,
-    private readonly res: ServerResponse,
+    readonly res: ServerResponse,
   ) {}
+
+  get fanOut(): FanOut {
+    return FAN_OUTS[this.name];
+  }
 
   get unidirectional(): boolean {
     return this.name === 'uni_http_stream' || this.name === 'uni_sse';
@@ -39,7 +81,7 @@ class StreamingTransport implements Transport {
   }
 
   write(frame: string): void {
-    if (!this.res.writableEnded) this.res.write(formats[this.name](frame));
+    corkedWrite(this.res, formats[this.name](frame));
   }
 
   close(): void {
