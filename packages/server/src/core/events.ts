@@ -32,9 +32,35 @@ export interface FallbackEvent {
   remoteAddress?: string;
 }
 
+/** A connection's life as the edges see it (webhooks, user status): who, over what, and when. */
+export interface ConnectionEvent {
+  client: string;
+  user: string;
+  transport: TransportName;
+  /** ms since epoch */
+  at: number;
+}
+
+export interface DisconnectEvent extends ConnectionEvent {
+  code: number;
+  reason: string;
+}
+
+export interface SubscriptionEvent extends ConnectionEvent {
+  channel: string;
+}
+
 export interface NodeObserver {
   rejected?(event: RejectionEvent): void;
   fellBack?(event: FallbackEvent): void;
+  /** A session finished its connect: it is authenticated and counted. */
+  connected?(event: ConnectionEvent): void;
+  /** A connected session closed, whoever closed it. */
+  disconnected?(event: DisconnectEvent): void;
+  /** A subscription is established (the reply is out), client-side or server-side. */
+  subscribed?(event: SubscriptionEvent): void;
+  /** A subscription ended: unsubscribe, server unsubscribe, expiry, or the connection closing. */
+  unsubscribed?(event: SubscriptionEvent): void;
 }
 
 /**
@@ -60,6 +86,22 @@ export class NodeEvents {
 
   fellBack(event: FallbackEvent): void {
     this.emit((observer) => observer.fellBack?.(withoutEmpty(event)));
+  }
+
+  connected(event: ConnectionEvent): void {
+    this.emit((observer) => observer.connected?.(event));
+  }
+
+  disconnected(event: DisconnectEvent): void {
+    this.emit((observer) => observer.disconnected?.(event));
+  }
+
+  subscribed(event: SubscriptionEvent): void {
+    this.emit((observer) => observer.subscribed?.(event));
+  }
+
+  unsubscribed(event: SubscriptionEvent): void {
+    this.emit((observer) => observer.unsubscribed?.(event));
   }
 
   private emit(call: (observer: NodeObserver) => void): void {

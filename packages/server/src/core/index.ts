@@ -8,5 +8,5 @@ export type { Session } from './session/session.js';
 export { hasHistory, historyOptions, type ChannelSpec, type ChannelResolution } from './channels/namespace.js';
 export type { Connection, ConnectionMeta, Disconnect, FanOut, TopicFanOut, Transport, TransportName } from './transport.js';
 export { TRANSPORT_NAMES, WRITE_EACH, writeEach } from './transport.js';
-export type { FallbackEvent, FallbackReason, NodeObserver, RejectionEvent } from './events.js';
+export type { ConnectionEvent, DisconnectEvent, FallbackEvent, FallbackReason, NodeObserver, RejectionEvent, SubscriptionEvent } from './events.js';
 export { closeReason } from './session/token-failure.js';

@@ -57,6 +57,7 @@ export async function handleConnect(session: Session, request: CommandRequests['
   const transport = session.transport;
   metrics.connections.inc({ transport: transport.name });
   log.info({ event: 'connect', client: session.clientId, user: session.user, origin: session.meta.origin, user_agent: session.meta.userAgent, name: request.name, transport: transport.name }, 'client connected');
+  session.ctx.events.connected({ client: session.clientId, user: session.user, transport: transport.name, at: now });
 
   const result: ConnectResult = { client: session.clientId, version };
   if (session.sessionId) result.session = session.sessionId;

@@ -212,6 +212,7 @@ export class Session implements HubMember, SessionState, Connection {
     metrics.subscriptions.dec();
     hub.remove(channel, this);
     if (!sub.announced) return;
+    this.ctx.events.unsubscribed({ client: this.clientId, user: this.user, transport: this.transport.name, channel, at: Date.now() });
     const info = this.subscriberInfo(sub);
     if (sub.spec.options.presence) presence.remove(channel, this.clientId).catch((err) => log.error({ err, channel }, 'presence remove failed'));
     if (sub.spec.options.join_leave) broker.publishLeave(channel, info).catch((err) => log.error({ err, channel }, 'leave failed'));
@@ -337,6 +338,7 @@ export class Session implements HubMember, SessionState, Connection {
     if (wasConnected) {
       sessions.delete(this);
       metrics.connections.dec({ transport });
+      events.disconnected({ client: this.clientId, user: this.user, transport, code, reason, at: Date.now() });
     }
     events.rejected({
       kind: 'disconnect', code, reason: reason || 'none', origin: this.meta.origin, user: wasConnected ? this.user : undefined,

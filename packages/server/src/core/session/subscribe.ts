@@ -111,6 +111,7 @@ export async function subscribeChannel(session: Session, channelSpec: ChannelSpe
     if (options.presence) await presence.add(channel, info);
     if (options.join_leave) await broker.publishJoin(channel, info);
     sub.announced = true;
+    session.ctx.events.subscribed({ client: session.clientId, user: session.user, transport: session.transport.name, channel, at: Date.now() });
     if (setup.expiresAt !== undefined) {
       result.expires = true;
       result.ttl = Math.max(1, Math.ceil((setup.expiresAt - Date.now()) / 1000));
