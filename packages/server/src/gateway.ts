@@ -5,11 +5,12 @@ import type { Broker, PresenceStore } from './broker/broker.js';
 import type { ControlBus } from './broker/control.js';
 import { MemoryBroker, MemoryPresence } from './broker/memory.js';
 import type { RealtimeConfig } from './config/types.js';
-import { RealtimeNode, type RpcHandler } from './core/index.js';
+import { NodeEvents, RealtimeNode, type RpcHandler } from './core/index.js';
 import type { GatewayExtension, RouteHandler } from './extension.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
 import { OriginPolicy } from './policy/origin.js';
+import { createEventProxies } from './proxy/http-proxies.js';
 import { transportEndpoints } from './transport/endpoints.js';
 import { nodeRuntime, type Listener, type Runtime } from './transport/runtime.js';
 
@@ -61,14 +62,18 @@ export class Gateway {
     const log = options.log ?? createLogger(config.log.level);
     const extensions = options.extensions ?? [];
     const runtime = options.runtime ?? nodeRuntime;
+    const metrics = new Metrics();
+    const events = new NodeEvents();
     const node = new RealtimeNode({
       config,
       broker: options.broker ?? new MemoryBroker(),
       presence: options.presence ?? new MemoryPresence(),
       ...(options.control ? { control: options.control } : {}),
       verifier: createTokenVerifier(config.client.token),
-      metrics: new Metrics(),
+      metrics,
       log,
+      events,
+      proxies: createEventProxies(config, { log, metrics, events }),
       rpcHandlers: merged(options.rpc, extensions, 'method', (e) => e.rpc),
     });
     const api = new ServerApi(node, merged<ExtensionApiMethod>(undefined, extensions, 'method', (e) => e.api));

@@ -2,8 +2,8 @@ import type { TransportName } from './transport.js';
 
 /** A refused handshake or connect, or a closed connection, as the core reports it to the edges. */
 export interface RejectionEvent {
-  /** `handshake`: refused before a session existed; `connect`: token refused; `disconnect`: closed. */
-  kind: 'handshake' | 'connect' | 'disconnect';
+  /** `handshake`: refused before a session existed; `connect`: token refused; `disconnect`: closed; `proxy`: the back end did not answer. */
+  kind: 'handshake' | 'connect' | 'disconnect' | 'proxy';
   /** Stable reason: `origin_not_allowed`, `token_expired`, `bad_signature`, or the close reason. */
   reason: string;
   /** Close code or HTTP status. */

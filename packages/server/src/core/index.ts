@@ -10,3 +10,6 @@ export type { Connection, ConnectionMeta, Disconnect, FanOut, TopicFanOut, Trans
 export { TRANSPORT_NAMES, WRITE_EACH, writeEach } from './transport.js';
 export type { ConnectionEvent, DisconnectEvent, FallbackEvent, FallbackReason, NodeObserver, RejectionEvent, SubscriptionEvent } from './events.js';
 export { closeReason } from './session/token-failure.js';
+export { NodeEvents } from './events.js';
+export { NO_PROXIES } from './proxy.js';
+export type { ConnectProxyResult, EventProxies, ProxyCaller, ProxyOutcome, PublishProxyResult, RefreshProxyResult, RpcProxyResult, SubscribeProxyResult } from './proxy.js';

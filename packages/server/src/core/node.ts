@@ -11,6 +11,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { Hub } from './channels/hub.js';
 import { ChannelRegistry, type ChannelSpec } from './channels/namespace.js';
 import { NodeEvents } from './events.js';
+import { NO_PROXIES, type EventProxies } from './proxy.js';
 import type { RpcHandler, SessionContext } from './session/context.js';
 import { SessionRegistry } from './session/registry.js';
 import { Session } from './session/session.js';
@@ -29,6 +30,10 @@ export interface NodeOptions {
   metrics: Metrics;
   log: Logger;
   rpcHandlers?: ReadonlyMap<string, RpcHandler>;
+  /** The back end's event proxies; none by default. */
+  proxies?: EventProxies;
+  /** Given when an edge must report into the same events before the node exists (the proxies). */
+  events?: NodeEvents;
 }
 
 /** Whose connections a server API call targets (Centrifugo's user/client/whitelist selectors). */
@@ -75,7 +80,8 @@ export class RealtimeNode implements SessionContext {
   readonly log: Logger;
   readonly rpcHandlers: ReadonlyMap<string, RpcHandler>;
   readonly sessions = new SessionRegistry<Session>();
-  readonly events = new NodeEvents();
+  readonly events: NodeEvents;
+  readonly proxies: EventProxies;
   /** Every open connection's session, connected or not yet. */
   private readonly open = new Set<Session>();
   private sweeper: NodeJS.Timeout | undefined;
@@ -90,6 +96,8 @@ export class RealtimeNode implements SessionContext {
     this.metrics = options.metrics;
     this.log = options.log;
     this.rpcHandlers = options.rpcHandlers ?? new Map();
+    this.proxies = options.proxies ?? NO_PROXIES;
+    this.events = options.events ?? new NodeEvents();
     this.channels = new ChannelRegistry(options.config.channel);
     this.hub = new Hub(this.broker, this.metrics, this.log, options.config.client.queue_max_size);
   }

@@ -27,6 +27,19 @@ export class Metrics {
     labelNames: ['from', 'to', 'reason'],
     registers: [this.registry],
   });
+  readonly proxyRequests = new Counter({
+    name: 'realtime_proxy_requests_total',
+    help: 'Requests to the back end event proxies, by proxy name, event and outcome (ok, error, disconnect, timeout, unreachable, http_status, malformed, overloaded).',
+    labelNames: ['proxy', 'event', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly proxyDuration = new Histogram({
+    name: 'realtime_proxy_duration_seconds',
+    help: 'Time the back end event proxies took to answer, by proxy name and event.',
+    labelNames: ['proxy', 'event'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly apiRequests = new Counter({ name: 'realtime_api_requests_total', help: 'Server API requests, by method and HTTP status.', labelNames: ['method', 'status'], registers: [this.registry] });
 
   constructor() {

@@ -2,7 +2,7 @@ import { DisconnectCodes, ErrorCodes, type CommandRequests, type Publication } f
 import { UnrecoverablePositionError } from '../../broker/broker.js';
 import { hasHistory, historyOptions, type ChannelSpec } from '../channels/namespace.js';
 import { RpcError, type CommandOutcome, type SessionState as Session } from './context.js';
-import { CommandError, DisconnectError } from './errors.js';
+import { CommandError, DisconnectError, proxyDecision } from './errors.js';
 import { mayAct } from './permissions.js';
 import { resolveChannel } from './subscribe.js';
 
@@ -16,10 +16,15 @@ function authorized(session: Session, channel: string, action: 'publish' | 'pres
 
 export async function handlePublish(session: Session, request: CommandRequests['publish'], id: number): Promise<CommandOutcome> {
   if (request.data === undefined) throw new CommandError(ErrorCodes.badRequest, 'publish without data');
-  const spec = authorized(session, request.channel, 'publish');
+  const resolved = resolveChannel(session, request.channel);
+  const askProxy = session.ctx.proxies.publish(resolved);
+  // With a publish proxy the back end decides, and may rewrite the data, instead of allow_publish_*.
+  const answer = askProxy ? await proxyDecision(askProxy(session.caller, { channel: request.channel, data: request.data })) : undefined;
+  const spec = answer ? resolved : authorized(session, request.channel, 'publish');
   const sub = session.subscriptions.get(request.channel);
-  const publication: Publication = { data: request.data, info: sub ? session.subscriberInfo(sub) : session.clientInfo };
-  await session.ctx.hub.publish(spec, publication, 'client');
+  const publication: Publication = { data: answer?.data !== undefined ? answer.data : request.data, info: sub ? session.subscriberInfo(sub) : session.clientInfo };
+  const target = answer?.skip_history ? { ...spec, options: { ...spec.options, history_size: 0 } } : spec;
+  await session.ctx.hub.publish(target, publication, 'client');
   return { reply: session.codec.reply(id, 'publish', {}) };
 }
 
@@ -60,9 +65,16 @@ export async function handleHistory(session: Session, request: CommandRequests['
 
 export async function handleRpc(session: Session, request: CommandRequests['rpc'], id: number): Promise<CommandOutcome> {
   const handlers = session.ctx.rpcHandlers;
+  const method = request.method ?? '';
+  const handler = handlers.get(method);
+  // Methods registered in the gateway answer first; the rest go to the RPC proxy when one is on.
+  const askProxy = handler ? undefined : session.ctx.proxies.rpc(method);
+  if (askProxy) {
+    const answer = await proxyDecision(askProxy(session.caller, { method, ...(request.data !== undefined ? { data: request.data } : {}) }));
+    return { reply: session.codec.reply(id, 'rpc', answer.data === undefined ? {} : { data: answer.data }) };
+  }
   if (handlers.size === 0) throw new CommandError(ErrorCodes.notAvailable, 'no rpc handlers registered');
-  const handler = handlers.get(request.method ?? '');
-  if (!handler) throw new CommandError(ErrorCodes.methodNotFound, `rpc method ${request.method ?? ''}`);
+  if (!handler) throw new CommandError(ErrorCodes.methodNotFound, `rpc method ${method}`);
   try {
     const data = await handler({ user: session.user, client: session.clientId, connInfo: session.connInfo, data: request.data ?? null });
     return { reply: session.codec.reply(id, 'rpc', data === undefined ? {} : { data }) };

@@ -3,11 +3,29 @@ import { TokenError } from '../../auth/errors.js';
 import type { ConnectionClaims } from '../../auth/verifier.js';
 import type { ChannelSpec } from '../channels/namespace.js';
 import type { CommandOutcome, SessionState as Session } from './context.js';
-import { CommandError, DisconnectError } from './errors.js';
+import { CommandError, DisconnectError, proxyDecision } from './errors.js';
 import { subscribeChannel } from './subscribe.js';
 import { connectionTokenFailure } from './token-failure.js';
 
 const ANONYMOUS: ConnectionClaims = { user: '', channels: [], subs: {} };
+
+/**
+ * Who connects: the token's claims, or, for a connect without a token when the connect proxy is on
+ * (Centrifugo's rule: a token, when given, wins), what the back end answers.
+ */
+async function authenticate(session: Session, request: CommandRequests['connect']): Promise<{ claims: ConnectionClaims; data?: unknown }> {
+  const connectProxy = session.ctx.proxies.connect;
+  if (request.token || !connectProxy) return { claims: await verifyConnectToken(session, request.token) };
+  const answer = await proxyDecision(connectProxy(session.caller, {
+    ...(request.name ? { name: request.name } : {}),
+    ...(request.version ? { version: request.version } : {}),
+    ...(request.data !== undefined ? { data: request.data } : {}),
+  }));
+  session.proxied = answer.meta !== undefined ? { meta: answer.meta } : {};
+  const claims: ConnectionClaims = { user: answer.user, info: answer.info, channels: answer.channels ?? [], subs: answer.subs ?? {} };
+  if (answer.expire_at) claims.expiresAt = answer.expire_at;
+  return { claims, ...(answer.data !== undefined ? { data: answer.data } : {}) };
+}
 
 async function verifyConnectToken(session: Session, token: string | undefined): Promise<ConnectionClaims> {
   const { client } = session.ctx.config;
@@ -44,7 +62,7 @@ export async function handleConnect(session: Session, request: CommandRequests['
   if (limits.connection_limit > 0 && sessions.size >= limits.connection_limit) {
     throw new DisconnectError(DisconnectCodes.connectionLimit, 'connection limit: this node is full');
   }
-  const claims = await verifyConnectToken(session, request.token);
+  const { claims, data } = await authenticate(session, request);
   if (claims.user !== '' && limits.user_connection_limit > 0 && sessions.countForUser(claims.user) >= limits.user_connection_limit) {
     throw new DisconnectError(DisconnectCodes.connectionLimit, 'connection limit: too many connections for this user');
   }
@@ -60,9 +78,12 @@ export async function handleConnect(session: Session, request: CommandRequests['
   session.ctx.events.connected({ client: session.clientId, user: session.user, transport: transport.name, at: now });
 
   const result: ConnectResult = { client: session.clientId, version };
+  if (data !== undefined) result.data = data;
   if (session.sessionId) result.session = session.sessionId;
   if (transport.emulation) result.node = session.ctx.uid;
-  if (session.expiresAt !== undefined) {
+  // A proxied connection is refreshed by the gateway asking the refresh proxy: the client has no
+  // token to refresh with, so it is not told to.
+  if (session.expiresAt !== undefined && !session.proxied) {
     result.expires = true;
     result.ttl = ttlSeconds(session.expiresAt, now);
   }

@@ -8,6 +8,7 @@ import type { Hub, HubMember } from '../channels/hub.js';
 import type { ChannelRegistry, ChannelSpec } from '../channels/namespace.js';
 import type { SessionCodec } from '../codec.js';
 import type { NodeEvents } from '../events.js';
+import type { EventProxies, ProxyCaller } from '../proxy.js';
 import type { ConnectionMeta, Transport } from '../transport.js';
 import type { SessionRegistry } from './registry.js';
 
@@ -45,6 +46,8 @@ export interface SessionContext {
   readonly rpcHandlers: ReadonlyMap<string, RpcHandler>;
   readonly sessions: SessionRegistry;
   readonly events: NodeEvents;
+  /** The application back end's say on connect, subscribe, publish, RPC and refresh. */
+  readonly proxies: EventProxies;
   readonly version: string;
   /** A session is closed and done: the node stops tracking it. */
   forget(session: SessionState): void;
@@ -59,6 +62,8 @@ export interface SessionSubscription {
   chanInfo?: JsonValue;
   /** Set once this session is counted in presence and announced with a join. */
   announced: boolean;
+  /** The subscribe proxy granted it with an expiry: the sub_refresh proxy prolongs it, not the client. */
+  refreshedByProxy?: boolean;
 }
 
 /**
@@ -77,6 +82,10 @@ export interface SessionState extends HubMember {
   connInfo: JsonValue | undefined;
   /** ms since epoch; undefined = the connection token never expires. */
   expiresAt: number | undefined;
+  /** Set when the connect proxy authenticated the connection: expiry is then refreshed server-side. */
+  proxied: { meta?: JsonValue } | undefined;
+  /** Who asks, as a proxy request names it. */
+  readonly caller: ProxyCaller;
   readonly subscriptions: Map<string, SessionSubscription>;
   readonly clientInfo: ClientInfo;
   subscriberInfo(sub: Pick<SessionSubscription, 'chanInfo'>): ClientInfo;

@@ -1,4 +1,5 @@
 import { DisconnectCodes, ErrorCodes, type DisconnectCode, type ErrorCode } from '@renum-realtime/protocol';
+import type { ProxyOutcome } from '../proxy.js';
 
 /** Ends one command with an error reply; the connection stays. */
 export class CommandError extends Error {
@@ -39,4 +40,24 @@ export function unidirectionalDisconnect(error: unknown): { disconnect: Disconne
   const mapped = error instanceof CommandError ? UNIDIRECTIONAL_DISCONNECTS.get(error.error.code) : undefined;
   const disconnect = mapped ?? DisconnectCodes.internalError;
   return { disconnect, reason: disconnect.reason };
+}
+
+/**
+ * What a proxy answered, as the session acts on it: the result, or the back end's own error or
+ * disconnect. A proxy that could not answer (the adapter throws, and logs and counts why) is a
+ * temporary error: the SDK retries, and the event is never taken as allowed.
+ */
+export async function proxyDecision<R>(outcome: Promise<ProxyOutcome<R>>): Promise<R> {
+  let answer: ProxyOutcome<R>;
+  try {
+    answer = await outcome;
+  } catch (error) {
+    throw new CommandError(ErrorCodes.internal, `proxy failed: ${(error as Error).message}`);
+  }
+  if ('error' in answer) throw new CommandError({ code: answer.error.code, message: answer.error.message, temporary: !!answer.error.temporary });
+  if ('disconnect' in answer) {
+    const { code, reason } = answer.disconnect;
+    throw new DisconnectError({ code, reason, reconnect: code < 3500 || (code >= 4000 && code < 4500) }, reason);
+  }
+  return answer.result;
 }

@@ -18,7 +18,8 @@ import type { Connection, ConnectionMeta, Transport } from '../transport.js';
 import { handleHistory, handlePresence, handlePresenceStats, handlePublish, handleRpc, handleSend } from './commands.js';
 import { handleConnect, handleRefresh } from './connect.js';
 import type { CommandOutcome, SessionContext, SessionState, SessionSubscription } from './context.js';
-import { CommandError, DisconnectError, unidirectionalDisconnect } from './errors.js';
+import type { ProxyCaller, ProxyOutcome } from '../proxy.js';
+import { CommandError, DisconnectError, proxyDecision, unidirectionalDisconnect } from './errors.js';
 import { TokenBucket } from './rate-limit.js';
 import { handleSubRefresh, handleSubscribe, handleUnsubscribe } from './subscribe.js';
 
@@ -51,6 +52,7 @@ export class Session implements HubMember, SessionState, Connection {
   user = '';
   connInfo: JsonValue | undefined;
   expiresAt: number | undefined;
+  proxied: { meta?: JsonValue } | undefined;
   readonly sessionId: string | undefined;
   readonly codec: SessionCodec;
   readonly subscriptions = new Map<string, SessionSubscription>();
@@ -64,6 +66,8 @@ export class Session implements HubMember, SessionState, Connection {
   private nextPingAt = 0;
   private pongDeadline = 0;
   private closeCode: { code: number; reason: string } | undefined;
+  /** Server-side refreshes in flight or waiting for a retry: "" for the connection, else a channel. */
+  private readonly refreshes = new Map<string, { inFlight: boolean; retryAt: number }>();
 
   constructor(
     readonly transport: Transport,
@@ -85,6 +89,13 @@ export class Session implements HubMember, SessionState, Connection {
 
   get isConnected(): boolean {
     return this.state === 'connected';
+  }
+
+  get caller(): ProxyCaller {
+    const caller: ProxyCaller = { client: this.clientId, transport: this.transport.name, meta: this.transport.meta };
+    if (this.isConnected) caller.user = this.user;
+    if (this.proxied?.meta !== undefined) caller.connectionMeta = this.proxied.meta;
+    return caller;
   }
 
   get clientInfo(): ClientInfo {
@@ -188,8 +199,13 @@ export class Session implements HubMember, SessionState, Connection {
     }
     if (this.state !== 'connected') return;
     if (this.pongDeadline && now >= this.pongDeadline) return this.disconnect(DisconnectCodes.noPong);
-    if (this.expiresAt !== undefined && now >= this.expiresAt + client.expired_close_delay) {
-      return this.disconnect(DisconnectCodes.connectionExpired);
+    if (this.expiresAt !== undefined) {
+      if (now >= this.expiresAt + client.expired_close_delay) return this.disconnect(DisconnectCodes.connectionExpired);
+      const refresh = this.ctx.proxies.refresh;
+      if (this.proxied && refresh && now >= this.expiresAt) this.refreshByProxy('', now, () => refresh(this.caller), (answer) => {
+        if (answer.info !== undefined) this.connInfo = answer.info;
+        this.expiresAt = answer.expire_at ? answer.expire_at * 1000 : undefined;
+      }, () => this.disconnect(DisconnectCodes.connectionExpired));
     }
     if (this.subscriptions.size === 0 && !this.transport.unidirectional && now - this.lastActivity >= client.idle_timeout) {
       return this.disconnect(DisconnectCodes.idleTimeout);
@@ -234,10 +250,39 @@ export class Session implements HubMember, SessionState, Connection {
   private expireSubscriptions(now: number): void {
     const delay = this.ctx.config.client.expired_sub_close_delay;
     for (const [channel, sub] of this.subscriptions) {
-      if (sub.expiresAt === undefined || now < sub.expiresAt + delay) continue;
-      if (sub.serverSide) return this.disconnect(DisconnectCodes.subscriptionExpired);
-      this.unsubscribe(channel, UnsubscribeCodes.subscriptionExpired);
+      if (sub.expiresAt === undefined || now < sub.expiresAt) continue;
+      const expire = () => (sub.serverSide ? this.disconnect(DisconnectCodes.subscriptionExpired) : this.unsubscribe(channel, UnsubscribeCodes.subscriptionExpired));
+      if (now >= sub.expiresAt + delay) return expire();
+      const subRefresh = sub.refreshedByProxy ? this.ctx.proxies.subRefresh(sub.spec) : undefined;
+      if (subRefresh) this.refreshByProxy(channel, now, () => subRefresh(this.caller, { channel }), (answer) => {
+        if (answer.info !== undefined) sub.chanInfo = answer.info;
+        sub.expiresAt = answer.expire_at ? answer.expire_at * 1000 : undefined;
+      }, expire);
     }
+  }
+
+  /**
+   * Asks a refresh proxy once the connection (key "") or a subscription (key = channel) expired.
+   * A temporary failure is asked again a second later; the expiry's close delay bounds it all.
+   */
+  private refreshByProxy<R extends { expired?: boolean }>(key: string, now: number, ask: () => Promise<ProxyOutcome<R>>, prolong: (answer: R) => void, expire: () => void): void {
+    const state = this.refreshes.get(key) ?? { inFlight: false, retryAt: 0 };
+    if (state.inFlight || now < state.retryAt) return;
+    state.inFlight = true;
+    this.refreshes.set(key, state);
+    proxyDecision(ask()).then(
+      (answer) => {
+        this.refreshes.delete(key);
+        if (this.isClosed) return;
+        if (answer.expired) return expire();
+        prolong(answer);
+      },
+      (error: unknown) => {
+        state.inFlight = false;
+        state.retryAt = Date.now() + 1000;
+        if (error instanceof DisconnectError) this.disconnect(error.disconnect, error.reason);
+      },
+    );
   }
 
   private async processFrame(text: string): Promise<void> {

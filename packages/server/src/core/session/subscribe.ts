@@ -4,7 +4,7 @@ import { UnrecoverablePositionError, type HistoryPage } from '../../broker/broke
 import type { ChannelOptions } from '../../config/types.js';
 import { hasHistory, historyOptions as historyOptionsOf, type ChannelSpec } from '../channels/namespace.js';
 import type { CommandOutcome, SessionState as Session } from './context.js';
-import { CommandError, DisconnectError } from './errors.js';
+import { CommandError, DisconnectError, proxyDecision } from './errors.js';
 import { maySubscribe } from './permissions.js';
 import { subscriptionTokenFailure } from './token-failure.js';
 
@@ -24,6 +24,8 @@ export interface SubscribeSetup {
   /** ms since epoch */
   expiresAt?: number;
   rejectUnrecovered?: boolean;
+  /** The expiry came from the subscribe proxy: the sub_refresh proxy prolongs it. */
+  refreshedByProxy?: boolean;
 }
 
 function applyOverride(options: ChannelOptions, override: TokenOverride | undefined): ChannelOptions {
@@ -98,7 +100,7 @@ export async function subscribeChannel(session: Session, channelSpec: ChannelSpe
   const options = applyOverride(channelSpec.options, setup.override);
   const spec = { ...channelSpec, options };
   const channel = spec.name;
-  const sub = { spec, serverSide: setup.serverSide, expiresAt: setup.expiresAt, chanInfo: setup.chanInfo, announced: false };
+  const sub = { spec, serverSide: setup.serverSide, expiresAt: setup.expiresAt, chanInfo: setup.chanInfo, announced: false, refreshedByProxy: !!setup.refreshedByProxy };
   session.subscriptions.set(channel, sub);
   metrics.subscriptions.inc();
   const pushJoinLeave = options.join_leave && (options.force_push_join_leave || setup.joinLeave);
@@ -112,7 +114,7 @@ export async function subscribeChannel(session: Session, channelSpec: ChannelSpe
     if (options.join_leave) await broker.publishJoin(channel, info);
     sub.announced = true;
     session.ctx.events.subscribed({ client: session.clientId, user: session.user, transport: session.transport.name, channel, at: Date.now() });
-    if (setup.expiresAt !== undefined) {
+    if (setup.expiresAt !== undefined && !setup.refreshedByProxy) {
       result.expires = true;
       result.ttl = Math.max(1, Math.ceil((setup.expiresAt - Date.now()) / 1000));
     }
@@ -162,6 +164,15 @@ export async function handleSubscribe(session: Session, request: CommandRequests
     const claims = await verifySubscriptionToken(session, channel, request.token);
     Object.assign(setup, { chanInfo: claims.info, data: claims.data, override: claims.override });
     if (claims.expiresAt !== undefined) setup.expiresAt = claims.expiresAt * 1000;
+  } else if (!spec.isPrivate && session.ctx.proxies.subscribe(spec)) {
+    // The namespace asks the back end instead of its allow_* options (Centrifugo's subscribe proxy).
+    const ask = session.ctx.proxies.subscribe(spec)!;
+    const answer = await proxyDecision(ask(session.caller, { channel, ...(request.data !== undefined ? { data: request.data } : {}) }));
+    Object.assign(setup, { chanInfo: answer.info, data: answer.data, override: answer.override });
+    if (answer.expire_at) {
+      setup.expiresAt = answer.expire_at * 1000;
+      setup.refreshedByProxy = !!session.ctx.proxies.subRefresh(spec);
+    }
   } else if (spec.isPrivate || !maySubscribe(session, spec.options, spec.allowedUsers)) {
     throw new CommandError(ErrorCodes.permissionDenied, `subscribe ${channel}`);
   }
