@@ -74,6 +74,9 @@ export function runRequestListener(listener: RequestListener, request: Request, 
       flushHeaders() {
         startStream();
       },
+      // Each write is already one enqueued chunk; Bun batches what it sends by itself.
+      cork() {},
+      uncork() {},
       write(text: string) {
         startStream();
         if (!closed) stream!.enqueue(encoder.encode(text));
