@@ -61,6 +61,7 @@ export const DisconnectCodes = {
   connectionLimit: { code: 3504, reason: 'connection limit', reconnect: false },
   permissionDenied: { code: 3507, reason: 'permission denied', reconnect: false },
   notAvailable: { code: 3508, reason: 'not available', reconnect: false },
+  tooManyErrors: { code: 3509, reason: 'too many errors', reconnect: false },
   idleTimeout: { code: 4500, reason: 'idle timeout', reconnect: false },
   /** Sent by the socket layer itself (RFC 6455 §7.4.1); the SDK treats it as terminal. */
   messageTooBig: { code: 1009, reason: 'message too big', reconnect: false },
@@ -105,6 +106,7 @@ export const ApiErrorCodes = {
   payloadTooLarge: { code: 114, message: 'request body too large', status: 413 },
   methodNotAllowed: { code: 115, message: 'method not allowed', status: 405 },
   temporarilyUnavailable: { code: 116, message: 'temporarily unavailable', status: 503 },
+  tooManyRequests: { code: 111, message: 'too many requests', status: 429 },
 } as const satisfies Record<string, ApiErrorCode>;
 
 export type ApiErrorCodeName = keyof typeof ApiErrorCodes;

@@ -26,4 +26,6 @@ export interface GatewayExtension {
   readonly routes?: Record<string, RouteHandler>;
   start?(host: GatewayHost): Promise<void>;
   stop?(): Promise<void>;
+  /** For `/readyz`: undefined when what it depends on (a database …) answers, else why not. */
+  unready?(): Promise<string | undefined>;
 }

@@ -7,11 +7,13 @@ import { MemoryBroker, MemoryPresence } from './broker/memory.js';
 import type { RealtimeConfig } from './config/types.js';
 import { NodeEvents, RealtimeNode, type RpcHandler } from './core/index.js';
 import type { GatewayExtension, RouteHandler } from './extension.js';
+import type { Readiness } from './http/server.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
 import { OriginPolicy } from './policy/origin.js';
 import { createEventProxies } from './proxy/http-proxies.js';
 import { transportEndpoints } from './transport/endpoints.js';
+import { Admission } from './transport/policy.js';
 import { nodeRuntime, type Listener, type Runtime } from './transport/runtime.js';
 
 export interface GatewayOptions {
@@ -39,6 +41,20 @@ function merged<T>(own: Record<string, T> | undefined, extensions: GatewayExtens
   return all;
 }
 
+/** How long `/readyz` waits for a dependency before it counts it as down. */
+const READINESS_TIMEOUT_MS = 1_000;
+
+async function checkReadiness(node: RealtimeNode, extensions: GatewayExtension[]): Promise<Readiness> {
+  const checks: Record<string, string> = { broker: node.broker.available?.() === false ? 'unreachable' : 'ok' };
+  await Promise.all(extensions.filter((e) => e.unready).map(async (extension) => {
+    const timeout = new Promise<string>((resolve) => setTimeout(() => resolve(`no answer within ${READINESS_TIMEOUT_MS} ms`), READINESS_TIMEOUT_MS).unref());
+    checks[extension.name] = (await Promise.race([extension.unready!().catch((err: Error) => err.message), timeout])) ?? 'ok';
+  }));
+  if (node.isDraining) return { ready: false, status: 'draining', checks };
+  const ready = Object.values(checks).every((check) => check === 'ok');
+  return { ready, status: ready ? 'ready' : 'degraded', checks };
+}
+
 /** Without the admin extension, `/admin` still says what it is and how to turn it on. */
 const ADMIN_NOT_MOUNTED: Record<string, RouteHandler> = {
   '/admin': (_req, res, url) => serveAdminOff('The admin dashboard is not part of this gateway.', res, url),
@@ -54,6 +70,7 @@ export class Gateway {
     readonly api: ServerApi,
     readonly listener: Listener,
     readonly policy: OriginPolicy,
+    private readonly admission: Admission,
     private readonly extensions: GatewayExtension[],
   ) {}
 
@@ -82,8 +99,10 @@ export class Gateway {
     await node.start((command) => applyControlCommand(node, command));
     for (const extension of extensions) await extension.start?.({ node, api });
     const policy = new OriginPolicy(config.client.allowed_origins, config.environment);
-    const listener = await runtime.listen({ node, policy, api, routes, endpoints: transportEndpoints(config) });
-    return new Gateway(node, api, listener, policy, extensions);
+    const admission = new Admission(node, policy);
+    const readiness = () => checkReadiness(node, extensions);
+    const listener = await runtime.listen({ node, policy, admission, api, routes, readiness, endpoints: transportEndpoints(config) });
+    return new Gateway(node, api, listener, policy, admission, extensions);
   }
 
   get port(): number {
@@ -118,6 +137,7 @@ export class Gateway {
     this.listener.closeAllConnections();
     await closed;
     for (const extension of this.extensions) await extension.stop?.();
+    this.admission.close();
     await this.node.stop();
   }
 }

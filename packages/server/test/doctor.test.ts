@@ -222,7 +222,7 @@ describe('doctor and things that do not upgrade', () => {
     const report = await runDoctor({ url: `ws://127.0.0.1:${proxyPort}/ws`, token: await gw.token('alice') });
     const upgrade = step(report, 'upgrade');
     expect(upgrade).toMatchObject({ status: 'fail', problem: 'upgrade_headers_dropped' });
-    expect(upgrade.cause).toContain('received GET /ws as a plain HTTP request');
+    expect(upgrade.cause).toContain('the server answered 426 Upgrade Required');
     expect(upgrade.details).toContain('via: 1.1 test-proxy');
     expect(upgrade.fix).toContain('proxy_http_version 1.1;');
   });

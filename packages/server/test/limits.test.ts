@@ -12,13 +12,15 @@ async function connectedRaw(gw: TestGateway, user: string): Promise<RawClient> {
 }
 
 describe('limits', () => {
-  it('closes connections over the node limit with 3504', async () => {
+  it('refuses connections over the node limit with 503 before the upgrade, and a connect that races past it with 3504', async () => {
     const gw = await gateway({ client: { connection_limit: 2 } });
     await connectedRaw(gw, 'a');
+    // Upgraded while the node had room; it connects after the node filled up.
+    const racing = await RawClient.open(gw.url);
     await connectedRaw(gw, 'b');
-    const third = await RawClient.open(gw.url);
-    third.send({ id: 1, connect: { token: await gw.token('c') } });
-    expect(await third.closed).toEqual({ code: 3504, reason: 'connection limit: this node is full' });
+    await expect(RawClient.open(gw.url)).rejects.toThrow(/503/);
+    racing.send({ id: 1, connect: { token: await gw.token('c') } });
+    expect(await racing.closed).toEqual({ code: 3504, reason: 'connection limit: this node is full' });
   });
 
   it('closes connections over the per-user limit with 3504, and the SDK stops', async () => {

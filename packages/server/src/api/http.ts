@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiErrorCodes, type ApiErrorCode } from '@renum-realtime/protocol';
+import { ApiErrorCodes, nestsDeeperThan, type ApiErrorCode } from '@renum-realtime/protocol';
 import { ApiError } from './errors.js';
 import { errorBody, type ServerApi } from './methods.js';
 
@@ -12,13 +12,36 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-function presentedKey(req: IncomingMessage, url: URL): string | undefined {
+function presentedKey(req: IncomingMessage): string | undefined {
   const header = req.headers['x-api-key'];
   if (typeof header === 'string') return header;
   const auth = req.headers.authorization;
-  const match = auth?.match(/^apikey\s+(.+)$/i);
-  if (match) return match[1];
-  return url.searchParams.get('api_key') ?? undefined;
+  return auth?.match(/^apikey\s+(.+)$/i)?.[1];
+}
+
+/** Wrong keys a source may send in a minute before it gets 429 until the minute is over. */
+const FAILURES_PER_MINUTE = 10;
+
+/**
+ * Wrong API keys per client address, in a one-minute window: guessing keys is throttled, a
+ * correct key from another address is never held back by someone else's failures.
+ */
+export class KeyGuessThrottle {
+  private readonly failures = new Map<string, { count: number; until: number }>();
+
+  /** Seconds the source must wait, or 0. */
+  retryAfter(source: string, now: number): number {
+    const entry = this.failures.get(source);
+    if (!entry || now >= entry.until) return 0;
+    return entry.count >= FAILURES_PER_MINUTE ? Math.ceil((entry.until - now) / 1000) : 0;
+  }
+
+  failed(source: string, now: number): void {
+    const entry = this.failures.get(source);
+    if (!entry || now >= entry.until) this.failures.set(source, { count: 1, until: now + 60_000 });
+    else entry.count += 1;
+    if (this.failures.size > 10_000) for (const [key, value] of this.failures) if (now >= value.until) this.failures.delete(key);
+  }
 }
 
 function keyMatches(expected: string, presented: string | undefined): boolean {
@@ -44,7 +67,7 @@ export async function readBody(req: IncomingMessage): Promise<string> {
  * `{"error":{...}}` unless the caller asks for transport error mode; malformed requests get a
  * 4xx status and a JSON error body either way.
  */
-export async function handleApiRequest(api: ServerApi, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleApiRequest(api: ServerApi, throttle: KeyGuessThrottle, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const { config, log, metrics } = api.node;
   const method = url.pathname.slice(config.http_api.handler_prefix.length + 1);
   const transportErrors = (req.headers['x-centrifugo-error-mode'] ?? '').toString().toLowerCase() === 'transport';
@@ -58,8 +81,22 @@ export async function handleApiRequest(api: ServerApi, req: IncomingMessage, res
 
   if (!api.has(method)) return fail(ApiErrorCodes.notFound, `no API method "${method.slice(0, 64)}"`, true);
   if (req.method !== 'POST') return fail(ApiErrorCodes.methodNotAllowed, 'use POST', true);
-  if (!config.http_api.insecure && !keyMatches(config.http_api.key, presentedKey(req, url))) {
-    return fail(ApiErrorCodes.unauthorized, 'missing or wrong API key (X-API-Key header or Authorization: apikey <key>)', true);
+  if (!config.http_api.insecure) {
+    const source = req.socket.remoteAddress ?? 'unknown';
+    const now = Date.now();
+    const wait = throttle.retryAfter(source, now);
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(wait));
+      return fail(ApiErrorCodes.tooManyRequests, `too many wrong API keys from ${source}; retry in ${wait} s`, true);
+    }
+    const inQuery = url.searchParams.get('api_key') ?? undefined;
+    if (inQuery !== undefined && !config.http_api.allow_key_in_query) {
+      return fail(ApiErrorCodes.unauthorized, 'the API key in the query string is refused: it ends up in access logs. Send it in X-API-Key (or set http_api.allow_key_in_query)', true);
+    }
+    if (!keyMatches(config.http_api.key, presentedKey(req) ?? inQuery)) {
+      throttle.failed(source, now);
+      return fail(ApiErrorCodes.unauthorized, 'missing or wrong API key (X-API-Key header or Authorization: apikey <key>)', true);
+    }
   }
   let body: unknown;
   try {
@@ -68,6 +105,10 @@ export async function handleApiRequest(api: ServerApi, req: IncomingMessage, res
   } catch (error) {
     if (error instanceof ApiError) return fail(error.error, error.detail ?? '', true);
     return fail(ApiErrorCodes.badRequest, 'body is not valid JSON', true);
+  }
+  // The body object is one level; what it carries must fit client.json_max_depth like client payloads.
+  if (nestsDeeperThan(body, config.client.json_max_depth + 2)) {
+    return fail(ApiErrorCodes.badRequest, `JSON nested deeper than ${config.client.json_max_depth} levels (client.json_max_depth)`, true);
   }
   try {
     const result = await api.call(method, body);

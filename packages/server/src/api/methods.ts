@@ -183,7 +183,11 @@ export class ServerApi {
     try {
       return await handler(this.node, parsed.data as never);
     } catch (error) {
-      if (error instanceof BrokerUnavailableError) throw new ApiError(ApiErrorCodes.temporarilyUnavailable, error.message);
+      // The driver's own words stay in the log: callers learn what to do, not how Redis failed.
+      if (error instanceof BrokerUnavailableError) {
+        this.node.log.warn({ event: 'api_broker_unavailable', method, err: error.message }, 'server API call failed: broker unreachable');
+        throw new ApiError(ApiErrorCodes.temporarilyUnavailable, 'the broker (Redis) did not answer; retry');
+      }
       throw error;
     }
   }

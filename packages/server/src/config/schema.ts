@@ -230,6 +230,16 @@ const clientSchema = z.strictObject({
     })
     .prefault({}),
   max_commands_per_frame: count(100),
+  json_max_depth: count(64).describe('deepest JSON nesting accepted in commands, token claims and API bodies (107 / HTTP 400 past it)'),
+  max_command_errors: count(50).describe('command errors in 10 s after which the connection closes with 3509; 0 = no limit'),
+  connect_rate_limit: z
+    .strictObject({
+      per_second: count(2000).describe('new connections per second per node, sustained; 0 = no limit'),
+      burst: count(4000),
+      per_address_per_second: count(100).describe('new connections per second from one client address; 0 = no limit'),
+      per_address_burst: count(200),
+    })
+    .prefault({}),
   history_max_publication_limit: count(300),
   recovery_max_publication_limit: count(300),
   proxy: z.strictObject({ connect: switchedProxySchema, refresh: switchedProxySchema }).prefault({}),
@@ -287,6 +297,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       key: z.string().default('').describe('server API key (X-API-Key / Authorization: apikey)'),
       insecure: flag().describe('serve the API without a key; refused in production'),
+      allow_key_in_query: flag().describe('accept the key as ?api_key= (it then ends up in access logs)'),
       handler_prefix: urlPath('/api'),
     })
     .prefault({}),

@@ -123,6 +123,12 @@ export interface ClientConfig {
   /** Bytes queued for one connection before it is closed as a slow consumer (3008). */
   queue_max_size: number;
   command_rate_limit: CommandRateLimit;
+  /** Deepest JSON nesting accepted in payloads. */
+  json_max_depth: number;
+  /** Command errors in 10 s before 3509; 0 = no limit. */
+  max_command_errors: number;
+  /** New connections per second, per node and per client address (0 = no limit); refused with 429 before any session. */
+  connect_rate_limit: { per_second: number; burst: number; per_address_per_second: number; per_address_burst: number };
   proxy: { connect: ProxyConfig & { enabled: boolean }; refresh: ProxyConfig & { enabled: boolean } };
   /** Commands one frame may carry. */
   max_commands_per_frame: number;
@@ -152,7 +158,7 @@ export interface RealtimeConfig {
   uni_websocket: { enabled: boolean; handler_prefix: string; message_size_limit: number };
   uni_sse: HttpTransportConfig;
   uni_http_stream: HttpTransportConfig;
-  http_api: { key: string; insecure: boolean; handler_prefix: string };
+  http_api: { key: string; insecure: boolean; handler_prefix: string; allow_key_in_query: boolean };
   channel: {
     without_namespace: ChannelOptions;
     namespaces: NamespaceConfig[];

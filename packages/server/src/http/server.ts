@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { handleApiRequest, sendJson } from '../api/http.js';
+import { handleApiRequest, KeyGuessThrottle, sendJson } from '../api/http.js';
 import type { ServerApi } from '../api/methods.js';
 import type { RealtimeNode } from '../core/index.js';
 import type { RouteHandler } from '../extension.js';
@@ -8,16 +8,27 @@ import { serveEmulation } from '../transport/emulation.js';
 import { serveFallbackReport } from '../transport/fallback-report.js';
 import type { Endpoints } from '../transport/endpoints.js';
 import { sendPlain, serveStream } from '../transport/http-stream.js';
-import { transportCors } from '../transport/policy.js';
+import { transportCors, type Admission } from '../transport/policy.js';
 
 /** Everything the gateway's HTTP side serves, handed to the runtime adapter that listens. */
 export interface HttpApp {
   readonly node: RealtimeNode;
   readonly policy: OriginPolicy;
+  /** The checks every new connection passes first, shared by all transports. */
+  readonly admission: Admission;
   readonly api: ServerApi;
   readonly endpoints: Endpoints;
   /** Extension routes by path prefix. */
   readonly routes: ReadonlyMap<string, RouteHandler>;
+  /** What `/readyz` reports: the node, the broker and what extensions depend on. */
+  readiness(): Promise<Readiness>;
+}
+
+export interface Readiness {
+  ready: boolean;
+  status: 'ready' | 'draining' | 'degraded';
+  /** Each dependency: "ok", or why it is not. */
+  checks: Record<string, string>;
 }
 
 function routeFor(routes: ReadonlyMap<string, RouteHandler>, path: string): RouteHandler | undefined {
@@ -45,7 +56,8 @@ export function createRequestListener(app: HttpApp): (req: IncomingMessage, res:
   const { node, policy } = app;
   const { config, log } = node;
   const apiPrefix = config.http_api.handler_prefix;
-  const admission = { node, policy };
+  const { admission } = app;
+  const keyGuesses = new KeyGuessThrottle();
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://placeholder');
@@ -57,10 +69,15 @@ export function createRequestListener(app: HttpApp): (req: IncomingMessage, res:
       if (endpoint === 'fallback_report') return serveFallbackReport(admission, req, res);
       return serveStream(admission, endpoint, req, res, url);
     }
+    if (app.endpoints.webSockets.has(path)) {
+      // A plain request on the WebSocket path: its upgrade headers were lost on the way (RFC 9110 §15.5.22).
+      res.setHeader('Upgrade', 'websocket');
+      return sendJson(res, 426, { error: { code: 104, message: `${path} takes a WebSocket upgrade; this request arrived without its Upgrade and Connection headers (a proxy in between drops them?)` } });
+    }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') {
-      const ready = !node.isDraining;
-      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'draining' });
+      const readiness = await app.readiness();
+      return sendJson(res, readiness.ready ? 200 : 503, readiness);
     }
     if (path === '/metrics') {
       const body = await node.metrics.registry.metrics();
@@ -82,7 +99,7 @@ export function createRequestListener(app: HttpApp): (req: IncomingMessage, res:
         res.writeHead(204);
         return void res.end();
       }
-      return handleApiRequest(app.api, req, res, url);
+      return handleApiRequest(app.api, keyGuesses, req, res, url);
     }
     const extension = routeFor(app.routes, path);
     if (extension) return extension(req, res, url);

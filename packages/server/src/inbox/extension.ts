@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { ApiError } from '../api/errors.js';
 import type { ExtensionApiMethod, GatewayExtension } from '../extension.js';
 import { RpcError, type ChannelSpec, type RealtimeNode, type RpcCall, type RpcHandler } from '../core/index.js';
@@ -151,6 +152,16 @@ export function createInboxExtension(options: InboxOptions = {}): GatewayExtensi
           );
         }, purgeInterval);
         timer.unref();
+      }
+    },
+
+    async unready() {
+      if (!database) return 'not open';
+      try {
+        await sql`select 1`.execute(database.db);
+        return undefined;
+      } catch (error) {
+        return `database unreachable: ${(error as Error).message}`;
       }
     },
 

@@ -3,7 +3,6 @@ import { closeReason } from '../core/index.js';
 import { createRequestListener } from '../http/server.js';
 import { runRequestListener } from './bun-http.js';
 import { webSocketEndpoint } from './endpoints.js';
-import { admit, refuse } from './policy.js';
 import type { Listener, Runtime } from './runtime.js';
 import { JSON_SUBPROTOCOL, unidirectionalConnect } from './websocket-shared.js';
 
@@ -118,7 +117,7 @@ export function bunRuntime(): Runtime {
     async listen(app) {
       const { node } = app;
       const { config, log } = node;
-      const admission = { node, policy: app.policy };
+      const { admission } = app;
       const routes = createRequestListener(app);
       const plain = (status: number, body: string) => new Response(body, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
       server = Bun.serve({
@@ -132,9 +131,9 @@ export function bunRuntime(): Runtime {
           const endpoint = webSocketEndpoint(app.endpoints, url.pathname);
           if (!endpoint) {
             const body = `no WebSocket endpoint at ${url.pathname}; it is ${config.websocket.handler_prefix}`;
-            return plain(404, refuse(admission, { status: 404, statusText: 'Not Found', body, reason: 'wrong_path' }, { path: url.pathname, origin }).body);
+            return plain(404, admission.refuse({ status: 404, statusText: 'Not Found', body, reason: 'wrong_path' }, { path: url.pathname, origin }).body);
           }
-          const refusal = admit(admission, endpoint, origin);
+          const refusal = admission.admit(endpoint, origin, remoteAddress);
           if (refusal) return plain(refusal.status, refusal.body);
           const offered = (request.headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim());
           const headers: Record<string, string> = offered.includes(JSON_SUBPROTOCOL) ? { 'Sec-WebSocket-Protocol': JSON_SUBPROTOCOL } : {};

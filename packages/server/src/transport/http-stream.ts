@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DecodeError, decodeConnectRequest, type ConnectRequest } from '@renum-realtime/protocol';
 import type { ConnectionMeta, FanOut, Transport } from '../core/index.js';
 import { connectionMeta, type HttpTransportName } from './endpoints.js';
-import { admit, transportCors, type Admission } from './policy.js';
+import { transportCors, type Admission } from './policy.js';
 
 /** How a client that went away without a word is recorded (Centrifugo's "connection closed"). */
 const CLIENT_GONE = { code: 3000, reason: 'connection closed' };
@@ -145,8 +145,8 @@ export async function serveStream(admission: Admission, name: HttpTransportName,
   const { log } = node;
   const origin = req.headers.origin;
   const cors = transportCors(policy, origin);
-  const refusal = admit(admission, name, origin);
-  if (refusal) return sendPlain(res, refusal.status, refusal.body);
+  const refusal = admission.admit(name, origin, req.socket.remoteAddress);
+  if (refusal) return sendPlain(res, refusal.status, refusal.body, { ...cors, ...(refusal.retryAfter ? { 'Retry-After': String(refusal.retryAfter) } : {}) });
   let opening: string;
   let connect: ConnectRequest | undefined;
   try {

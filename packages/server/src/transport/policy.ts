@@ -7,36 +7,100 @@ export interface Refusal {
   body: string;
   /** Stable reason, for the metric, the log line and the admin rejections view. */
   reason: string;
+  /** Seconds, for 429 and 503 (Retry-After). */
+  retryAfter?: number;
 }
 
-/** What every transport checks before a session exists, on every runtime alike. */
-export interface Admission {
-  node: RealtimeNode;
-  policy: OriginPolicy;
-}
+/** A token bucket per key (a node, or a client address), forgotten once full again. */
+class ConnectBuckets {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
-/**
- * Counts, logs and reports a refusal before any session exists; the adapter answers it as plain
- * HTTP (a WebSocket upgrade included: the browser then sees the handshake fail).
- */
-export function refuse({ node }: Admission, refusal: Refusal, fields: { origin?: string; path?: string; transport?: TransportName }): Refusal {
-  node.metrics.handshakeRejections.inc({ reason: refusal.reason });
-  node.events.rejected({ kind: 'handshake', reason: refusal.reason, code: refusal.status, origin: fields.origin, detail: refusal.body, transport: fields.transport });
-  node.log.warn({ event: 'handshake_rejected', reason: refusal.reason, profile: node.config.environment, ...fields }, refusal.body);
-  return refusal;
-}
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+  ) {}
 
-/**
- * Whether a new connection may open. The origin policy runs here for every transport because
- * browsers do not apply CORS to WebSockets or EventSource GETs, so this is the only check.
- */
-export function admit(admission: Admission, transport: TransportName, origin: string | undefined): Refusal | undefined {
-  if (admission.node.isDraining) {
-    return refuse(admission, { status: 503, statusText: 'Service Unavailable', body: 'server is shutting down; reconnect to another node', reason: 'draining' }, { origin, transport });
+  take(key: string, now: number): boolean {
+    if (this.perSecond <= 0) return true;
+    const bucket = this.buckets.get(key) ?? { tokens: this.burst, at: now };
+    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
+    bucket.at = now;
+    if (bucket.tokens < 1) {
+      this.buckets.set(key, bucket);
+      return false;
+    }
+    bucket.tokens -= 1;
+    // A full bucket is the same as no bucket: drop it so idle addresses cost nothing.
+    if (bucket.tokens >= this.burst - 1 && this.buckets.size > 10_000) this.buckets.delete(key);
+    else this.buckets.set(key, bucket);
+    return true;
   }
-  const decision = admission.policy.check(origin);
-  if (!decision.allowed) return refuse(admission, { status: 403, statusText: 'Forbidden', body: decision.reason, reason: 'origin_not_allowed' }, { origin, transport });
-  return undefined;
+
+  sweep(now: number): void {
+    for (const [key, bucket] of this.buckets) {
+      if (bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond >= this.burst) this.buckets.delete(key);
+    }
+  }
+}
+
+/**
+ * What every transport checks before a session exists, on every runtime alike: draining, the
+ * origin policy, the node's connection limit and the connect rate (per node and per address), so
+ * a refused client costs an HTTP answer, never an upgrade and a session.
+ */
+export class Admission {
+  private readonly perNode: ConnectBuckets;
+  private readonly perAddress: ConnectBuckets;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    readonly node: RealtimeNode,
+    readonly policy: OriginPolicy,
+  ) {
+    const limit = node.config.client.connect_rate_limit;
+    this.perNode = new ConnectBuckets(limit.per_second, limit.burst);
+    this.perAddress = new ConnectBuckets(limit.per_address_per_second, limit.per_address_burst);
+    this.sweeper = setInterval(() => this.perAddress.sweep(Date.now()), 10_000);
+    this.sweeper.unref();
+  }
+
+  /**
+   * Counts, logs and reports a refusal before any session exists; the adapter answers it as plain
+   * HTTP (a WebSocket upgrade included: the browser then sees the handshake fail).
+   */
+  refuse(refusal: Refusal, fields: { origin?: string; path?: string; transport?: TransportName; address?: string }): Refusal {
+    const { node } = this;
+    node.metrics.handshakeRejections.inc({ reason: refusal.reason });
+    node.events.rejected({ kind: 'handshake', reason: refusal.reason, code: refusal.status, origin: fields.origin, remoteAddress: fields.address, detail: refusal.body, transport: fields.transport });
+    node.log.warn({ event: 'handshake_rejected', reason: refusal.reason, profile: node.config.environment, ...fields }, refusal.body);
+    return refusal;
+  }
+
+  /**
+   * Whether a new connection may open. The origin policy runs here for every transport because
+   * browsers do not apply CORS to WebSockets or EventSource GETs, so this is the only check.
+   */
+  admit(transport: TransportName, origin: string | undefined, address: string | undefined): Refusal | undefined {
+    const { node } = this;
+    const fields = { origin, transport, address };
+    if (node.isDraining) return this.refuse({ status: 503, statusText: 'Service Unavailable', body: 'server is shutting down; reconnect to another node', reason: 'draining', retryAfter: 1 }, fields);
+    const decision = this.policy.check(origin);
+    if (!decision.allowed) return this.refuse({ status: 403, statusText: 'Forbidden', body: decision.reason, reason: 'origin_not_allowed' }, fields);
+    const { connection_limit: limit } = node.config.client;
+    if (limit > 0 && node.sessions.size >= limit) {
+      return this.refuse({ status: 503, statusText: 'Service Unavailable', body: `connection limit: this node holds ${limit} connections (client.connection_limit); reconnect to another node`, reason: 'connection_limit', retryAfter: 5 }, fields);
+    }
+    const now = Date.now();
+    if (!this.perNode.take('', now)) return this.refuse({ status: 503, statusText: 'Service Unavailable', body: 'too many new connections on this node right now (client.connect_rate_limit.per_second); retry shortly', reason: 'connect_rate_node', retryAfter: 1 }, fields);
+    if (address && !this.perAddress.take(address, now)) {
+      return this.refuse({ status: 429, statusText: 'Too Many Requests', body: 'too many new connections from this address (client.connect_rate_limit.per_address_per_second); retry shortly', reason: 'connect_rate_address', retryAfter: 1 }, fields);
+    }
+    return undefined;
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+  }
 }
 
 /**

@@ -22,8 +22,9 @@ export interface Runtime {
 export const nodeRuntime: Runtime = {
   name: 'node',
   async listen(app) {
-    const server = createServer(createRequestListener(app));
-    attachWebSocketEndpoints(server, { node: app.node, policy: app.policy }, app.endpoints);
+    // A client that never finishes its request head (slowloris) is cut within ~10 s, not 65 s.
+    const server = createServer({ headersTimeout: 10_000, requestTimeout: 15_000, connectionsCheckingInterval: 1_000 }, createRequestListener(app));
+    attachWebSocketEndpoints(server, app.admission, app.endpoints);
     const { port, address } = app.node.config.http_server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { closeReason, type ConnectionMeta, type Disconnect, type FanOut, type Transport } from '../core/index.js';
 import { connectionMeta, webSocketEndpoint, type Endpoints } from './endpoints.js';
-import { admit, refuse, type Admission, type Refusal } from './policy.js';
+import type { Admission, Refusal } from './policy.js';
 import { JSON_SUBPROTOCOL, unidirectionalConnect } from './websocket-shared.js';
 
 /** A peer that ignores our close frame is cut after this long. */
@@ -98,11 +98,24 @@ class WebSocketTransport implements Transport {
 }
 
 /** Answers an upgrade request with a plain HTTP error before any WebSocket exists. */
-function refuseUpgrade(socket: Duplex, { status, statusText, body }: Refusal): void {
+function refuseUpgrade(socket: Duplex, { status, statusText, body, retryAfter }: Refusal): void {
   socket.end(
     `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      `${retryAfter ? `Retry-After: ${retryAfter}\r\n` : ''}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
+}
+
+/** RFC 6455 §9.1: extension-list = 1#extension, extension = token *( ";" param ), param = token [ "=" (token | quoted-string) ]. */
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const EXTENSION = `${TOKEN}(\\s*;\\s*${TOKEN}(\\s*=\\s*(${TOKEN}|"[^"]*"))?)*`;
+const EXTENSION_LIST = new RegExp(`^\\s*${EXTENSION}(\\s*,\\s*${EXTENSION})*\\s*$`);
+
+/** What `ws` would let through but RFC 6455 refuses: an HTTP/1.0 upgrade, an unparsable extension list. */
+function malformedUpgrade(request: IncomingMessage): string | undefined {
+  if (request.httpVersionMajor < 1 || (request.httpVersionMajor === 1 && request.httpVersionMinor < 1)) return 'a WebSocket upgrade needs HTTP/1.1 (RFC 6455 §4.1)';
+  const extensions = request.headers['sec-websocket-extensions'];
+  if (extensions !== undefined && !EXTENSION_LIST.test(extensions)) return 'Sec-WebSocket-Extensions does not parse (RFC 6455 §9.1)';
+  return undefined;
 }
 
 /** Serves the WebSocket endpoints (bidirectional and, when on, unidirectional) with `ws`. */
@@ -127,9 +140,11 @@ export function attachWebSocketEndpoints(server: Server, admission: Admission, e
     const endpoint = webSocketEndpoint(endpoints, url.pathname);
     if (!endpoint) {
       const body = `no WebSocket endpoint at ${url.pathname}; it is ${config.websocket.handler_prefix}`;
-      return refuseUpgrade(socket, refuse(admission, { status: 404, statusText: 'Not Found', body, reason: 'wrong_path' }, { path: url.pathname, origin }));
+      return refuseUpgrade(socket, admission.refuse({ status: 404, statusText: 'Not Found', body, reason: 'wrong_path' }, { path: url.pathname, origin }));
     }
-    const refusal = admit(admission, endpoint, origin);
+    const malformed = malformedUpgrade(request);
+    if (malformed) return refuseUpgrade(socket, admission.refuse({ status: 400, statusText: 'Bad Request', body: malformed, reason: 'bad_handshake' }, { path: url.pathname, origin }));
+    const refusal = admission.admit(endpoint, origin, request.socket.remoteAddress);
     if (refusal) return refuseUpgrade(socket, refusal);
     servers[endpoint].handleUpgrade(request, socket, head, (ws) => {
       const unidirectional = endpoint === 'uni_websocket';

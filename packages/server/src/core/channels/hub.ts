@@ -135,6 +135,17 @@ export class Hub implements BrokerEventHandler {
   }
 
   onPublication(channel: string, publication: Publication): void {
+    try {
+      this.deliver(channel, publication);
+    } catch (error) {
+      // A publication the broker accepted but this node cannot hand out (it does not encode) must
+      // not become a silent hole in the stream: subscribers resubscribe and see the gap.
+      this.log.error({ err: error, channel, offset: publication.offset }, 'publication could not be delivered; subscribers resubscribe');
+      this.onInsufficientState(channel);
+    }
+  }
+
+  private deliver(channel: string, publication: Publication): void {
     const entry = this.channels.get(channel);
     if (!entry) return;
     let receivers = 0;

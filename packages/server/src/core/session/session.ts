@@ -5,6 +5,7 @@ import {
   ErrorCodes,
   UnsubscribeCodes,
   decodeFrame,
+  nestsDeeperThan,
   type ClientInfo,
   type Command,
   type CommandRequests,
@@ -62,6 +63,8 @@ export class Session implements HubMember, SessionState, Connection {
   private state: State = 'connecting';
   private inbox: Promise<void> = Promise.resolve();
   private readonly rateLimit: TokenBucket;
+  /** Command errors allowed: `max_command_errors` in any 10 s, else 3509. */
+  private readonly errorBudget: TokenBucket;
   private lastActivity = Date.now();
   private nextPingAt = 0;
   private pongDeadline = 0;
@@ -75,6 +78,8 @@ export class Session implements HubMember, SessionState, Connection {
   ) {
     const { command_rate_limit: limit } = ctx.config.client;
     this.rateLimit = new TokenBucket(limit.per_second, limit.burst);
+    const errors = ctx.config.client.max_command_errors;
+    this.errorBudget = new TokenBucket(errors / 10, errors);
     this.codec = codecFor(transport.unidirectional);
     if (transport.emulation || transport.unidirectional) this.sessionId = randomUUID();
   }
@@ -337,6 +342,11 @@ export class Session implements HubMember, SessionState, Connection {
       return { reply: this.codec.error(command.id, ErrorCodes.tooManyRequests) };
     }
     try {
+      const maxDepth = this.ctx.config.client.json_max_depth;
+      // The request object is one level itself; payloads past the limit never reach a store or a peer.
+      if (nestsDeeperThan(command.request, maxDepth + 1)) {
+        throw new CommandError({ ...ErrorCodes.badRequest, message: `bad request: JSON nested deeper than ${maxDepth} levels` }, 'json_max_depth');
+      }
       const handler = handlers[command.method] as Handler<typeof command.method>;
       return await handler(this, command.request as never, command.id);
     } catch (error) {
@@ -350,6 +360,12 @@ export class Session implements HubMember, SessionState, Connection {
       if (!known) log.error({ err: error, client: this.clientId, method: command.method }, 'command failed');
       else log.debug({ client: this.clientId, method: command.method, code: replyError.code, detail: error.detail }, 'command error');
       metrics.commandErrors.inc({ method: command.method, code: replyError.code });
+      if (!this.errorBudget.take(Date.now())) {
+        log.warn({ client: this.clientId, user: this.user, reason: 'too_many_errors' }, 'command errors over client.max_command_errors: disconnecting');
+        replies.push(this.codec.error(command.id, replyError));
+        this.flushThenDisconnect(replies, DisconnectCodes.tooManyErrors);
+        return undefined;
+      }
       return { reply: this.codec.error(command.id, replyError) };
     }
   }
