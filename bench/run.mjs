@@ -6,7 +6,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { PEERS_AVAILABLE, rssBytes, startPeer } from './lib/peers.mjs';
 import { SubscriberPool } from './lib/pool.mjs';
-import { Progress, ratioTable, transportRatios } from './lib/report.mjs';
+import { connectProxyRatio, Progress, ratioTable, transportRatios } from './lib/report.mjs';
 import { connectSubscribers, fanOut, idleMemory } from './lib/workloads.mjs';
 
 const BASELINE = 'ws-preframed';
@@ -103,7 +103,7 @@ const table = ratioTable(results, BASELINE);
 process.stdout.write(`\nrenum-realtime bench ${started.toISOString()}  (${machine.cpus} cores, ${machine.cpu}, Node ${machine.node}, load ${machine.loadAverage.start} → ${machine.loadAverage.end})\n`);
 process.stdout.write(`fan-out: ${settings.subscribers} subscribers, ${settings.size} B, ${settings.seconds} s saturated; latency: ${settings.latencySubscribers} subscribers at ${settings.latencyRate} publications/s; ratios vs ${BASELINE}\n\n`);
 process.stdout.write(`${table}\n`);
-const fallbacks = transportRatios(results);
+const fallbacks = [...transportRatios(results), ...connectProxyRatio(results)];
 if (fallbacks.length > 0) process.stdout.write(`\n${fallbacks.join('\n')}\n`);
 mkdirSync(values.out, { recursive: true });
 const file = `${values.out}/bench-${started.toISOString().replace(/[:.]/g, '-')}.json`;

@@ -12,7 +12,7 @@ export const GATEWAY_SECRET = 'bench-hmac-secret-bench-hmac-secret';
 const GATEWAY_API_KEY = 'bench-api-key';
 
 /** The gateway's bench config: open channel, no limits that a load test would trip. */
-function gatewayConfig() {
+function gatewayConfig(extra = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'renum-bench-'));
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify({
@@ -24,6 +24,8 @@ function gatewayConfig() {
       connection_limit: 100_000,
       user_connection_limit: 100_000,
       command_rate_limit: { per_second: 1_000_000, burst: 1_000_000, disconnect_after: 1_000_000 },
+      connect_rate_limit: { per_second: 0, per_address_per_second: 0 },
+      ...extra,
     },
     http_api: { key: GATEWAY_API_KEY },
     channel: { without_namespace: { allow_subscribe_for_client: true, allow_publish_for_client: true } },
@@ -41,13 +43,13 @@ export const PEERS_AVAILABLE = {
   // The same gateway, its subscribers on the HTTP fallbacks (the publisher stays on WebSocket).
   'gateway-http_stream': { protocol: 'gateway', transport: 'http_stream', secret: GATEWAY_SECRET, command: () => [process.execPath, [join(CLI, 'main.js'), 'serve', '--config', gatewayConfig()]] },
   'gateway-sse': { protocol: 'gateway', transport: 'sse', secret: GATEWAY_SECRET, command: () => [process.execPath, [join(CLI, 'main.js'), 'serve', '--config', gatewayConfig()]] },
+  // Connects without a token, authenticated by a back end the peer starts (bench/peers/connect-proxy-backend.mjs).
+  'gateway-connect-proxy': { protocol: 'gateway', backend: join(PEERS, 'connect-proxy-backend.mjs'), command: (backendPort) => [process.execPath, [join(CLI, 'main.js'), 'serve', '--config', gatewayConfig({ proxy: { connect: { enabled: true, endpoint: `http://127.0.0.1:${backendPort}/connect`, max_concurrency: 256 } } })]] },
   'gateway-bun': { protocol: 'gateway', secret: GATEWAY_SECRET, command: () => [BUN, [join(CLI, 'bun-main.js'), 'serve', '--config', gatewayConfig()]] },
 };
 
-/** Starts a peer and waits until it says where it listens (`listening PORT` or the gateway banner). */
-export function startPeer(name, timeoutMs = 15_000) {
-  const peer = PEERS_AVAILABLE[name];
-  const [command, args] = peer.command();
+/** Runs a process and waits until it says where it listens (`listening PORT` or the gateway banner). */
+function spawnListening(name, command, args, timeoutMs) {
   // BENCH_CPU_PROF=DIR: Node peers write a V8 CPU profile there when stopped (see README).
   if (process.env.BENCH_CPU_PROF && command === process.execPath) args.unshift('--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF);
   const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -69,16 +71,10 @@ export function startPeer(name, timeoutMs = 15_000) {
       child.removeAllListeners('exit');
       started = true;
       resolve({
-        name,
-        protocol: peer.protocol,
-        transport: peer.transport,
-        secret: peer.secret,
-        host: '127.0.0.1',
+        child,
         port: Number((plain ?? banner)[1]),
-        path: banner ? banner[2] : (peer.path ?? '/'),
-        pid: child.pid,
-        stop: () => stopChild(child),
-        /** Why the peer died, if it did: a bench figure from a dead peer is no figure. */
+        path: banner?.[2],
+        /** Why the process died, if it did: a bench figure from a dead peer is no figure. */
         crashed: () => (child.exitCode !== null || child.signalCode !== null ? `${name} exited (${child.exitCode ?? child.signalCode}): ${output.slice(-1_000)}` : undefined),
       });
     };
@@ -89,6 +85,35 @@ export function startPeer(name, timeoutMs = 15_000) {
       reject(new Error(`${name} exited with ${code}: ${output}`));
     });
   });
+}
+
+/** Starts a peer (and the back end it calls, if it has one) and says where it listens. */
+export async function startPeer(name, timeoutMs = 15_000) {
+  const peer = PEERS_AVAILABLE[name];
+  const backend = peer.backend ? await spawnListening(`${name} back end`, process.execPath, [peer.backend], timeoutMs) : undefined;
+  const [command, args] = peer.command(backend?.port);
+  let server;
+  try {
+    server = await spawnListening(name, command, args, timeoutMs);
+  } catch (error) {
+    if (backend) await stopChild(backend.child);
+    throw error;
+  }
+  return {
+    name,
+    protocol: peer.protocol,
+    transport: peer.transport,
+    secret: peer.secret,
+    host: '127.0.0.1',
+    port: server.port,
+    path: server.path ?? peer.path ?? '/',
+    pid: server.child.pid,
+    stop: async () => {
+      await stopChild(server.child);
+      if (backend) await stopChild(backend.child);
+    },
+    crashed: () => server.crashed() ?? backend?.crashed(),
+  };
 }
 
 function stopChild(child) {

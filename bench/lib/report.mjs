@@ -53,13 +53,21 @@ export function transportRatios(results, webSocketName = 'gateway-node') {
   const ws = results.find((r) => r.name === webSocketName && !r.error);
   if (!ws) return [];
   return results
-    .filter((r) => r.name.startsWith('gateway-') && r !== ws && !r.error && r.name !== 'gateway-bun')
+    .filter((r) => ['gateway-http_stream', 'gateway-sse'].includes(r.name) && !r.error)
     .map((r) => {
       const throughput = r.fanout.deliveriesPerSecond / ws.fanout.deliveriesPerSecond;
       const perDelivery = (result) => result.fanout.cpu.server / result.fanout.deliveriesPerSecond;
       const cpu = perDelivery(r) / perDelivery(ws);
       return `${r.name.slice('gateway-'.length)} vs websocket: ${throughput.toFixed(2)}× deliveries/s, ${cpu.toFixed(2)}× server CPU per delivery`;
     });
+}
+
+/** Connect through the connect proxy against a token connect on the same gateway, in one run. */
+export function connectProxyRatio(results) {
+  const token = results.find((r) => r.name === 'gateway-node' && !r.error);
+  const proxied = results.find((r) => r.name === 'gateway-connect-proxy' && !r.error);
+  if (!token || !proxied) return [];
+  return [`connect through the connect proxy vs a JWT connect: ${(proxied.connect.perSecond / token.connect.perSecond).toFixed(2)}× connects/s (${proxied.connect.perSecond.toFixed(0)} vs ${token.connect.perSecond.toFixed(0)})`];
 }
 
 /** One self-overwriting status line on a terminal, an occasional plain line otherwise. */
