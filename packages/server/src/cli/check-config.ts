@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { listEnvVars } from '../config/env.js';
-import { loadConfig, type LoadConfigOptions } from '../config/load.js';
+import { loadConfigWithSources, type LoadConfigOptions } from '../config/load.js';
+import { ensureLocalSecrets } from '../config/local-secrets.js';
 import { redactConfig } from '../config/redact.js';
+import { secretSources } from '../config/secret-sources.js';
 import { runWithConfigErrors } from './config-errors.js';
 
 const USAGE = 'usage: renum-realtime check-config [--config FILE] [--env NAME] [--port N] [--env-vars]';
@@ -18,7 +20,9 @@ export function parseConfigFlags(
       allowPositionals: true,
       strict: true,
     });
-    if (values.port !== undefined && !/^\d+$/.test(values.port)) return { usageError: `--port: ${JSON.stringify(values.port)} is not a port number` };
+    if (values.port !== undefined && !(/^\d+$/.test(values.port) && Number(values.port) <= 65_535)) {
+      return { usageError: `--port ${JSON.stringify(values.port)}: not a port number — give 0–65535, e.g. --port 8000` };
+    }
     const options: LoadConfigOptions = {
       ...(values.config !== undefined ? { file: values.config } : {}),
       ...(values.env !== undefined ? { env: values.env } : {}),
@@ -49,8 +53,14 @@ export async function runCheckConfig(argv: string[]): Promise<number> {
     return 0;
   }
   return runWithConfigErrors(async () => {
-    const config = loadConfig(parsed.options);
+    const loaded = loadConfigWithSources(parsed.options);
+    // The same secrets `serve` and `token` use: in the local profile they are generated once.
+    const { config, generated } = ensureLocalSecrets(loaded.config);
     process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+    const secrets = secretSources(config, loaded.sources, generated);
+    const width = Math.max(...secrets.map((s) => s.key.length)) + 2;
+    process.stderr.write(`secrets (${config.environment} profile; values not shown):\n`);
+    for (const { key, from } of secrets) process.stderr.write(`  ${key.padEnd(width)}${from}\n`);
     return 0;
   });
 }

@@ -98,6 +98,8 @@ export interface EnvOverlay {
   problems: string[];
   /** Names a config path for problems: the variable that set it, and the key. */
   label(path: readonly PropertyKey[]): string;
+  /** The variable that set the key at this dotted path, if one did. */
+  setBy(dotted: string): string | undefined;
 }
 
 export function readEnvOverlay(environ: NodeJS.ProcessEnv): EnvOverlay {
@@ -128,5 +130,5 @@ export function readEnvOverlay(environ: NodeJS.ProcessEnv): EnvOverlay {
     const source = [...setBy].find(([dotted]) => key === dotted || key.startsWith(`${dotted}[`));
     return source ? `${source[1].name} (${key})` : key;
   };
-  return { values, problems, label };
+  return { values, problems, label, setBy: (dotted) => setBy.get(dotted)?.name };
 }

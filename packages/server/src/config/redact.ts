@@ -1,7 +1,7 @@
 const REDACTED = '<redacted>';
 
 /** Key names that hold credentials; public keys and endpoints are not secret and stay readable. */
-function isSecretKey(name: string): boolean {
+export function isSecretKey(name: string): boolean {
   const key = name.toLowerCase();
   if (key.includes('public')) return false;
   return /secret|password|passwd|credential|private/.test(key) || key === 'key' || key.endsWith('_key') || key === 'token' || key.endsWith('_token');

@@ -140,7 +140,8 @@ const namespaces = z
       seen.add(ns.name);
     });
   })
-  .default([]);
+  // No default here: it depends on the profile, see defaultNamespaces.
+  .optional();
 
 const tokenSchema = z.strictObject({
   hmac_secret_key: z.string().optional().describe('HMAC secret for connection and subscription JWTs'),
@@ -279,3 +280,20 @@ export const fileSchema = z.strictObject({
 export function defaultAllowedOrigins(environment: Environment): string[] {
   return environment === 'local' ? ['http://localhost:*', 'http://127.0.0.1:*'] : [];
 }
+
+/**
+ * Namespaces when the config names none. The local profile opens the README's example channels
+ * (`execution:42`, `notifications:inbox#alice`) to clients so the quick start works without a
+ * config file; staging and production open nothing until configured.
+ */
+export function defaultNamespaces(environment: Environment): ParsedNamespace[] {
+  if (environment !== 'local') return [];
+  const closed = channelDefaults();
+  return [
+    { ...closed, name: 'execution', history_size: 100, history_ttl: 3_600_000, force_recovery: true, allow_subscribe_for_client: true },
+    { ...closed, name: 'notifications', allow_user_limited_channels: true, allow_subscribe_for_client: true },
+  ];
+}
+
+type ParsedNamespace = z.output<typeof namespaceSchema>;
+const channelDefaults = () => z.strictObject(channelOptionsShape).parse({});
