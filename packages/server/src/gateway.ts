@@ -55,7 +55,7 @@ export class Gateway {
       broker: options.broker ?? new MemoryBroker(),
       presence: options.presence ?? new MemoryPresence(),
       ...(options.control ? { control: options.control } : {}),
-      verifier: createTokenVerifier(config.client.token),
+      verifier: createTokenVerifier(config.client.token, { subscriptionToken: config.client.subscription_token }),
       metrics: new Metrics(),
       log,
       transport: runtime.transport,

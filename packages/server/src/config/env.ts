@@ -6,7 +6,8 @@ import { setIn, type PlainObject } from './plain-objects.js';
 /**
  * `REALTIME_*` overrides. Every scalar or string-list key of the schema is a variable named
  * `REALTIME_` + its path upper-cased with `.` → `_` (client.ping_interval →
- * REALTIME_CLIENT_PING_INTERVAL). `channel.namespaces` is a list of objects and has no variable:
+ * REALTIME_CLIENT_PING_INTERVAL), and also `CENTRIFUGO_` + the same, as Centrifugo v6 names it
+ * (CENTRIFUGO_CLIENT_PING_INTERVAL), so an existing deployment's environment carries over. `channel.namespaces` is a list of objects and has no variable:
  * set namespaces in the config file. An empty variable counts as unset.
  */
 
@@ -24,6 +25,7 @@ interface Binding {
 }
 
 const PREFIX = 'REALTIME_';
+const CENTRIFUGO_PREFIX = 'CENTRIFUGO_';
 
 const SHORT_NAMES: ReadonlyArray<readonly [name: string, path: string]> = [
   ['REALTIME_PORT', 'http_server.port'],
@@ -50,7 +52,8 @@ function bindings(): Binding[] {
     if (!target) throw new Error(`short env var ${name} points at unknown key ${dotted}`);
     return { ...target, name, description: `short for ${target.name}` };
   });
-  cachedBindings = [...long, ...short];
+  const centrifugo = long.map((b): Binding => ({ ...b, name: CENTRIFUGO_PREFIX + b.name.slice(PREFIX.length), description: `Centrifugo's name for ${b.name}` }));
+  cachedBindings = [...long, ...centrifugo, ...short];
   return cachedBindings;
 }
 
@@ -58,7 +61,9 @@ export function listEnvVars(): EnvVar[] {
   return [
     { name: 'REALTIME_CONFIG', path: '--config', description: 'JSON config file to read' },
     { name: 'REALTIME_ENV', path: 'environment', description: 'profile: local, staging or production' },
-    ...bindings().map(({ name, path, description }) =>
+    ...bindings()
+      .filter(({ name }) => !name.startsWith(CENTRIFUGO_PREFIX))
+      .map(({ name, path, description }) =>
       description === undefined ? { name, path: path.join('.') } : { name, path: path.join('.'), description },
     ),
   ];

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
+import { adaptConfigFile } from './centrifugo-forms.js';
 import { readEnvOverlay } from './env.js';
 import { ConfigError } from './errors.js';
 import { deepFreeze, deepMerge, isPlainObject, type PlainObject } from './plain-objects.js';
@@ -43,7 +44,9 @@ export function loadConfigWithSources(options: LoadConfigOptions = {}): { config
 
   const source = readConfigFile(options.file, environ, cwd, problems);
   const fileLabel = (path: readonly PropertyKey[]) => (path.length ? formatPath(path) : (source?.name ?? 'config'));
-  const file = parseSalvaging(fileSchema, source?.raw ?? {}, fileLabel, problems);
+  const adapted = adaptConfigFile(source?.raw ?? {}, fileLabel);
+  problems.push(...adapted.problems);
+  const file = parseSalvaging(fileSchema, adapted.value, fileLabel, problems);
   const environment = chooseEnvironment(options.env, environ, source?.raw, problems);
 
   const envOverlay = readEnvOverlay(environ);
@@ -62,7 +65,7 @@ export function loadConfigWithSources(options: LoadConfigOptions = {}): { config
     client: { ...merged.client, allowed_origins: merged.client.allowed_origins ?? defaultAllowedOrigins(environment) },
     channel: { ...merged.channel, namespaces: merged.channel.namespaces ?? defaultNamespaces(environment) },
   };
-  problems.push(...crossFieldProblems(withProfile, environment));
+  problems.push(...crossFieldProblems(withProfile, environment, cwd));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config: RealtimeConfig = { environment, ...withProfile, data_dir: resolve(cwd, merged.data_dir) };
