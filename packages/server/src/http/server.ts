@@ -21,7 +21,7 @@ export function createRequestListener(node: RealtimeNode, policy: OriginPolicy):
       const ready = !node.isDraining;
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'draining' });
     }
-    if (path === '/metrics') {
+    if (config.prometheus.enabled && path === config.prometheus.handler_prefix) {
       const body = await node.metrics.registry.metrics();
       res.writeHead(200, { 'Content-Type': node.metrics.registry.contentType });
       return void res.end(body);
