@@ -147,6 +147,9 @@ describe('every Centrifugo v6 config key is known', () => {
     expect([config.client.ping_interval, config.http_server.port, config.websocket.compression]).toEqual([11_000, 8200, true]);
     const { problems } = attempt(() => loadConfig({ environ: { CENTRIFUGO_HTTP_API_KEY: 'a', REALTIME_HTTP_API_KEY: 'b' }, cwd: tempDir() }));
     expect(problems).toEqual([expect.stringMatching(/^CENTRIFUGO_HTTP_API_KEY \(http_api\.key\): .* conflicts with REALTIME_HTTP_API_KEY/)]);
+    // A Centrifugo variable for what Renum Realtime does not do is refused by name, unless it is off.
+    const unsupported = attempt(() => loadConfig({ environ: { CENTRIFUGO_GRPC_API_ENABLED: 'true', CENTRIFUGO_SWAGGER_ENABLED: 'false' }, cwd: tempDir() }));
+    expect(unsupported.problems).toEqual([expect.stringMatching(/^CENTRIFUGO_GRPC_API_ENABLED \(grpc_api\.enabled\): not supported by Renum Realtime — use the HTTP server API/)]);
   });
 
   it('checks http_server.tls at load: files read, the key matches the certificate', () => {

@@ -196,3 +196,22 @@ export function isOff(value: unknown): boolean {
   }
   return false;
 }
+
+const OFF_TEXT = new Set(['', 'false', '0']);
+let envNames: Map<string, string> | undefined;
+
+/**
+ * `CENTRIFUGO_*` variables that name a Centrifugo key Renum Realtime does not support: a problem
+ * each, unless the value is off. `bound` are the variables the loader reads itself.
+ */
+export function unsupportedEnvProblems(environ: NodeJS.ProcessEnv, bound: ReadonlySet<string>): string[] {
+  envNames ??= new Map(CENTRIFUGO_KEYS.filter(([key]) => !key.includes('[]')).map(([key]) => [`CENTRIFUGO_${key.replace(/\./g, '_').toUpperCase()}`, key]));
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(environ)) {
+    const key = envNames.get(name);
+    if (!key || bound.has(name) || OFF_TEXT.has((value ?? '').trim().toLowerCase())) continue;
+    const verdict = verdictFor(key);
+    if (verdict?.kind === 'unsupported') problems.push(unsupportedProblem(`${name} (${key})`, verdict.alternative));
+  }
+  return problems;
+}

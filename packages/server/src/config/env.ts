@@ -1,3 +1,4 @@
+import { unsupportedEnvProblems } from './centrifugo.js';
 import { formatPath, showValue } from './problems.js';
 import { schemaLeaves, type LeafKind } from './schema-walk.js';
 import { configSchema } from './schema.js';
@@ -130,6 +131,7 @@ export function readEnvOverlay(environ: NodeJS.ProcessEnv): EnvOverlay {
     }
     setIn(values, binding.path, coerced.value);
   }
+  problems.push(...unsupportedEnvProblems(environ, new Set(bindings().map((b) => b.name))));
   const label = (path: readonly PropertyKey[]) => {
     const key = formatPath(path);
     const source = [...setBy].find(([dotted]) => key === dotted || key.startsWith(`${dotted}[`));
