@@ -8,6 +8,7 @@ import { verdictFor } from '../src/config/centrifugo.js';
 import { ConfigError } from '../src/config/errors.js';
 import { loadConfig, type LoadConfigOptions } from '../src/config/load.js';
 import { isPlainObject } from '../src/config/plain-objects.js';
+import { redactConfig } from '../src/config/redact.js';
 import { runCli } from './support/process.js';
 
 /**
@@ -160,7 +161,9 @@ describe('every Centrifugo v6 config key is known', () => {
     };
     const a = pair('a');
     const b = pair('b');
-    expect(load({ http_server: { tls: { enabled: true, ...a } } }).http_server.tls).toEqual({ enabled: true, ...a });
+    const withTls = load({ http_server: { tls: { enabled: true, ...a } } });
+    expect(withTls.http_server.tls).toEqual({ enabled: true, ...a });
+    expect((redactConfig(withTls).http_server as { tls: object }).tls).toEqual({ enabled: true, cert_pem: a.cert_pem, key_pem: '<redacted>' });
     expect(attempt(() => load({ http_server: { tls: { enabled: true, cert_pem: a.cert_pem, key_pem: b.key_pem } } })).problems).toEqual([
       expect.stringMatching(/^http_server\.tls\.key_pem: does not match the certificate/),
     ]);
