@@ -95,4 +95,24 @@ describe('README quick start, verbatim, on a fresh clone', () => {
     expect((await delivered).data).toEqual(published.data);
     client.disconnect();
   });
+
+  it('runs the Next.js example\'s gateway script as the README prints it', async () => {
+    const command = must(section('React and Next.js').match(/\n(npm run gateway -w examples\/nextjs)\b/), 'the gateway script')[1]!;
+    // The example's config listens on 8000; REALTIME_PORT (which wins over the file) picks a free port.
+    const gateway = spawn('bash', ['-c', command], { cwd: clone, env: { ...process.env, REALTIME_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    try {
+      let output = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        gateway.stderr!.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = output.match(/WebSocket: (ws:\/\/\S+)/);
+          if (match) resolve(match[1]!);
+        });
+        gateway.on('exit', (code) => reject(new Error(`${command} exited with ${code}: ${output}`)));
+      });
+      expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\//);
+    } finally {
+      process.kill(-gateway.pid!, 'SIGTERM');
+    }
+  });
 });
