@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
+import { writeConfigFile } from './support/gateway.js';
 import { runCli, spawnGateway, type GatewayProcess } from './support/process.js';
 
 /** The messages a new user meets in the first five minutes: each says what happened and what to do. */
@@ -57,5 +58,13 @@ describe('first run', () => {
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^  client\\.token\\.hmac_secret_key +generated, kept in ${join(dir, 'local-hmac-secret')}$`)));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}http_api\.key +env REALTIME_API_KEY$/));
     expect(result.stdout + result.stderr).not.toContain('api-key-from-the-environment');
+
+    const file = writeConfigFile({ admin: { password: 'password-from-the-file' }, environments: { local: { client: { token: { hmac_secret_key: 'secret-from-the-profile' } } } } });
+    const fromFile = await runCli(['check-config', '--config', file], { REALTIME_DATA_DIR: dir });
+    expect(fromFile.stderr.split('\n')).toEqual(expect.arrayContaining([
+      expect.stringMatching(new RegExp(`^  admin\\.password +file ${file}$`)),
+      expect.stringMatching(new RegExp(`^  client\\.token\\.hmac_secret_key +file ${file} \\(environments\\.local\\)$`)),
+    ]));
+    expect(fromFile.stdout + fromFile.stderr).not.toMatch(/password-from-the-file|secret-from-the-profile/);
   });
 });
