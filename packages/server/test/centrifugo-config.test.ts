@@ -146,6 +146,9 @@ describe('every Centrifugo v6 config key is known', () => {
     const environ = { CENTRIFUGO_CLIENT_PING_INTERVAL: '11s', CENTRIFUGO_HTTP_SERVER_PORT: '8200', CENTRIFUGO_WEBSOCKET_COMPRESSION: 'true' };
     const config = loadConfig({ environ, cwd: tempDir() });
     expect([config.client.ping_interval, config.http_server.port, config.websocket.compression]).toEqual([11_000, 8200, true]);
+    // Go's ParseBool forms, and lists separated by spaces as Centrifugo reads them.
+    const goForms = loadConfig({ environ: { CENTRIFUGO_CLIENT_INSECURE: '1', CENTRIFUGO_CLIENT_ALLOWED_ORIGINS: 'https://a.example https://b.example' }, cwd: tempDir() });
+    expect([goForms.client.insecure, goForms.client.allowed_origins]).toEqual([true, ['https://a.example', 'https://b.example']]);
     const { problems } = attempt(() => loadConfig({ environ: { CENTRIFUGO_HTTP_API_KEY: 'a', REALTIME_HTTP_API_KEY: 'b' }, cwd: tempDir() }));
     expect(problems).toEqual([expect.stringMatching(/^CENTRIFUGO_HTTP_API_KEY \(http_api\.key\): .* conflicts with REALTIME_HTTP_API_KEY/)]);
     // A Centrifugo variable for what Renum Realtime does not do is refused by name, unless it is off.

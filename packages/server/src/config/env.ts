@@ -72,17 +72,24 @@ export function listEnvVars(): EnvVar[] {
 
 type Coerced = { value: unknown } | { problem: string };
 
+const GO_BOOLEANS: Record<string, boolean> = Object.fromEntries([
+  ...['1', 't', 'T', 'true', 'TRUE', 'True'].map((text) => [text, true]),
+  ...['0', 'f', 'F', 'false', 'FALSE', 'False'].map((text) => [text, false]),
+]);
+
 function coerce(raw: string, kind: LeafKind): Coerced {
   const text = raw.trim();
   switch (kind) {
     case 'number':
       return /^-?\d+(\.\d+)?$/.test(text) ? { value: Number(text) } : { problem: `${showValue(raw)} is not a number — set digits only, e.g. 8000` };
     case 'boolean': {
-      const lower = text.toLowerCase();
-      return lower === 'true' || lower === 'false' ? { value: lower === 'true' } : { problem: `${showValue(raw)} is not a boolean — set true or false` };
+      // Go's strconv.ParseBool, which Centrifugo uses: 1/0, t/f, true/false in any of three cases.
+      const parsed = GO_BOOLEANS[text];
+      return parsed === undefined ? { problem: `${showValue(raw)} is not a boolean — set true or false` } : { value: parsed };
     }
     case 'string[]':
-      return text.startsWith('[') ? parseJsonList(text) : { value: text.split(',').map((s) => s.trim()).filter(Boolean) };
+      // Comma-separated, or space-separated as Centrifugo reads lists.
+      return text.startsWith('[') ? parseJsonList(text) : { value: text.split(/[\s,]+/).filter(Boolean) };
     case 'string':
       return { value: raw };
   }
