@@ -132,6 +132,8 @@ describe('every Centrifugo v6 config key is known', () => {
     expect(config.client.subscription_token).toMatchObject({ enabled: true, hmac_secret_key: 's'.repeat(32) });
     expect(config.client.subscribe_to_user_personal_channel).toEqual({ enabled: true, personal_channel_namespace: 'personal', single_connection: false });
     expect(config.channel.namespaces[0]!.presence).toBe(true);
+    // A string key written as a number, as Centrifugo's loose decoding takes it.
+    expect(load({ http_api: { key: 12345 } }).http_api.key).toBe('12345');
   });
 
   it('refuses a disabled-in-Renum key that asks for something, by name, with the alternative', () => {

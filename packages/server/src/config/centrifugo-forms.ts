@@ -52,8 +52,10 @@ export function adaptCentrifugoForms(
         return typeof value === 'string' && NUMBER_TEXT.test(value.trim()) ? Number(value) : value;
       case 'boolean':
         return value === 'true' || value === 'false' ? value === 'true' : value;
+      case 'string':
+        if (node === durationText) return typeof value === 'number' && Number.isInteger(value) && value >= NS_PER_MS ? `${value / NS_PER_MS}ms` : value;
+        return typeof value === 'number' ? String(value) : value;
       case 'other':
-        if (node === durationText && typeof value === 'number' && Number.isInteger(value) && value >= NS_PER_MS) return `${value / NS_PER_MS}ms`;
         return value;
     }
   };

@@ -92,8 +92,9 @@ export function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): s
 }
 
 /** What a value at this schema node must be, as far as Centrifugo's loose value forms matter. */
-export function valueKind(node: z.ZodType): 'number' | 'boolean' | 'object' | 'array' | 'other' {
+export function valueKind(node: z.ZodType): 'number' | 'boolean' | 'string' | 'object' | 'array' | 'other' {
   const input = inputSide(node);
+  if (input instanceof z.ZodString) return 'string';
   if (input instanceof z.ZodNumber) return 'number';
   if (input instanceof z.ZodBoolean) return 'boolean';
   if (input instanceof z.ZodObject) return 'object';
