@@ -136,7 +136,12 @@ describe('every Centrifugo v6 config key is known', () => {
     expect(load({ http_api: { key: 12345 } }).http_api.key).toBe('12345');
   });
 
-  it('refuses a disabled-in-Renum key that asks for something, by name, with the alternative', () => {
+  it('refuses a personal channel namespace that is not configured', () => {
+    const { problems } = attempt(() => load({ ...TYPICAL_V6, channel: { namespaces: [] } }, { env: 'production' }));
+    expect(problems).toEqual([expect.stringMatching(/^client\.subscribe_to_user_personal_channel\.personal_channel_namespace: "personal" is not in channel\.namespaces/)]);
+  });
+
+  it('refuses an unsupported key that asks for something, by name, with the alternative', () => {
     const { problems } = attempt(() => load({ ...TYPICAL_V6, admin: { ...TYPICAL_V6.admin, insecure: true }, grpc_api: { enabled: true, port: 10000 } }, { env: 'production' }));
     expect(problems).toEqual([
       expect.stringMatching(/^admin\.insecure: not supported by Renum Realtime — .*admin\.password/),

@@ -76,6 +76,12 @@ function clientProblems(config: MergedConfig, environment: Environment): string[
         'rsa_public_key, ecdsa_public_key or jwks_public_endpoint, or set client.allow_anonymous_connect_without_token: true',
     );
   }
+  const personal = config.client.subscribe_to_user_personal_channel;
+  if (personal.enabled && personal.personal_channel_namespace !== '' && !config.channel.namespaces?.some((ns) => ns.name === personal.personal_channel_namespace)) {
+    problems.push(
+      `client.subscribe_to_user_personal_channel.personal_channel_namespace: ${showValue(personal.personal_channel_namespace)} is not in channel.namespaces — add that namespace, or set "" for channels without a namespace`,
+    );
+  }
   const subscription = config.client.subscription_token;
   if (subscription.enabled && !hasTokenKey(subscription)) {
     problems.push(
