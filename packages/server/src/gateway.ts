@@ -86,7 +86,7 @@ export class Gateway {
       broker: options.broker ?? new MemoryBroker(),
       presence: options.presence ?? new MemoryPresence(),
       ...(options.control ? { control: options.control } : {}),
-      verifier: createTokenVerifier(config.client.token),
+      verifier: createTokenVerifier(config.client.token, { subscriptionToken: config.client.subscription_token }),
       metrics,
       log,
       events,
@@ -119,11 +119,11 @@ export class Gateway {
   }
 
   get baseUrl(): string {
-    return `http://${this.host}:${this.port}`;
+    return `${this.config.http_server.tls.enabled ? 'https' : 'http'}://${this.host}:${this.port}`;
   }
 
   get webSocketUrl(): string {
-    return `ws://${this.host}:${this.port}${this.config.websocket.handler_prefix}`;
+    return `${this.baseUrl.replace(/^http/, 'ws')}${this.config.websocket.handler_prefix}`;
   }
 
   get apiUrl(): string {

@@ -7,6 +7,10 @@ const deploy = (file: string) => readFileSync(new URL(`../../../deploy/${file}`,
 
 /** Series Prometheus makes itself for every scrape target. */
 const PROMETHEUS_SERIES = new Set(['up']);
+/** Labels Prometheus attaches to every series of a target. */
+const TARGET_LABELS = new Set(['job', 'instance']);
+/** The gateway's own metrics, and the standard process and Node.js ones it exports. */
+const isGatewaySeries = (name: string) => /^(realtime|process|nodejs)_/.test(name) || PROMETHEUS_SERIES.has(name);
 
 interface Rule {
   alert: string;
@@ -20,7 +24,7 @@ interface Rule {
 function metricsIn(expr: string): string[] {
   const withoutStrings = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\{[^}]*\}/g, '{}').replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
   const names = [...withoutStrings.matchAll(/[A-Za-z_:][\w:]*(?=\s*(\{|\[|\)|$|\s|[<>=!*/+-]))/g)].map((m) => m[0]);
-  return [...new Set(names.filter((name) => name.startsWith('realtime_') || PROMETHEUS_SERIES.has(name)))];
+  return [...new Set(names.filter(isGatewaySeries))];
 }
 
 /** Every series name /metrics can produce, from its `# TYPE` lines (histograms add three). */
@@ -37,8 +41,8 @@ function exportedNames(exposition: string): Set<string> {
 
 /** `name{label="…"}` selectors: each label must be one the metric has. */
 function selectorLabels(expr: string): Array<{ metric: string; label: string }> {
-  return [...expr.matchAll(/(realtime_\w+)\{([^}]*)\}/g)].flatMap(([, metric, matchers]) =>
-    [...matchers!.matchAll(/(\w+)\s*(=~|!~|!=|=)/g)].map(([, label]) => ({ metric: metric!, label: label! })),
+  return [...expr.matchAll(/((?:realtime|process|nodejs)_\w+)\{([^}]*)\}/g)].flatMap(([, metric, matchers]) =>
+    [...matchers!.matchAll(/(\w+)\s*(=~|!~|!=|=)/g)].map(([, label]) => ({ metric: metric!, label: label! })).filter(({ label }) => !TARGET_LABELS.has(label)),
   );
 }
 
@@ -111,6 +115,17 @@ describe('deploy/ files against a live gateway', () => {
     const dashboard = JSON.parse(deploy('grafana-dashboard.json')) as { uid: string; panels: Array<{ title: string; targets: unknown[] }> };
     expect(dashboard.uid).toBe('renum-realtime');
     for (const panel of dashboard.panels) expect(panel.targets.length, panel.title).toBeGreaterThan(0);
-    checkExprs(exprsIn(dashboard));
+    const exprs = exprsIn(dashboard);
+    checkExprs(exprs);
+    expect(exprs.filter((expr) => !expr.includes('job=~"$job"'))).toEqual([]);
+  });
+
+  it('grafana-dashboard.json: data source and job are variables, and every query goes through them', () => {
+    const dashboard = JSON.parse(deploy('grafana-dashboard.json')) as { templating: { list: Array<{ name: string; type: string; query: unknown }> } };
+    const variables = Object.fromEntries(dashboard.templating.list.map((v) => [v.name, v]));
+    expect(variables.datasource).toMatchObject({ type: 'datasource', query: 'prometheus' });
+    expect(variables.job).toMatchObject({ type: 'query', datasource: { uid: '${datasource}' } });
+    const uids = [...deploy('grafana-dashboard.json').matchAll(/"uid": "([^"]*)"/g)].map((m) => m[1]).filter((uid) => uid !== 'renum-realtime');
+    expect(new Set(uids)).toEqual(new Set(['${datasource}']));
   });
 });

@@ -44,14 +44,14 @@ describe('loadConfig: defaults and sources', () => {
     const cwd = tempDir();
     const config = loadConfig({ environ: {}, cwd });
     expect(config.environment).toBe('local');
-    expect(config.http_server).toEqual({ address: '127.0.0.1', port: 8000 });
+    expect(config.http_server).toEqual({ address: '127.0.0.1', port: 8000, tls: { enabled: false } });
     expect(config.data_dir).toBe(join(cwd, '.data'));
     expect(config.client.allowed_origins).toEqual(['http://localhost:*', 'http://127.0.0.1:*']);
     expect(config.client).toMatchObject({ ping_interval: 25_000, pong_timeout: 8_000, idle_timeout: 1_800_000, channel_limit: 128, queue_max_size: 1_048_576 });
     expect(config.client.command_rate_limit).toEqual({ per_second: 100, burst: 200, disconnect_after: 50 });
     expect(config.client.token).toEqual({ user_id_claim: 'sub' });
     expect(config.channel.without_namespace).toMatchObject({ history_ttl: 0, history_meta_ttl: 30 * 24 * 3_600_000, presence: false });
-    expect(config.http_api).toEqual({ key: '', insecure: false, handler_prefix: '/api' });
+    expect(config.http_api).toEqual({ key: '', insecure: false, handler_prefix: '/api', allow_key_in_query: false });
     expect(config.shutdown.timeout).toBe(10_000);
     expect(Object.isFrozen(config.client.command_rate_limit)).toBe(true);
     expect(() => ((config.client as { insecure: boolean }).insecure = true)).toThrow(TypeError);
@@ -132,7 +132,7 @@ describe('loadConfig: REALTIME_* variables', () => {
         REALTIME_ALLOWED_ORIGINS: '["https://x.example"]', REALTIME_DATA_DIR: 'state',
       },
     });
-    expect(config.http_server).toEqual({ address: '0.0.0.0', port: 7000 });
+    expect(config.http_server).toEqual({ address: '0.0.0.0', port: 7000, tls: { enabled: false } });
     expect(config.http_api.key).toBe('k');
     expect(config.client.token.hmac_secret_key).toBe('t');
     expect(config.client.allowed_origins).toEqual(['https://x.example']);
@@ -181,7 +181,7 @@ describe('loadConfig: schema problems', () => {
 
   it('rejects durations without a unit or in another form', () => {
     expect(problemsOf(() => loadFile({ client: { ping_interval: 25, pong_timeout: '8 seconds' }, shutdown: { timeout: '-1s' } }))).toEqual([
-      'client.ping_interval: a duration needs a unit (25) — write it as a string, e.g. "25s" or "25ms"',
+      'client.ping_interval: a duration needs a unit (25) — write it as a string, e.g. "25s" or "25ms" (Centrifugo would read 25 as nanoseconds)',
       'client.pong_timeout: not a duration ("8 seconds") — write e.g. "25s", "5m", "1h30m" or "500ms"',
       'shutdown.timeout: not a duration ("-1s") — write e.g. "25s", "5m", "1h30m" or "500ms"',
     ]);

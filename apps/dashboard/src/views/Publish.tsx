@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { describeError, get, post, type FeaturesResponse } from '../api';
+import { describeError, get, post, type ChannelAudience, type FeaturesResponse } from '../api';
 import { ErrorNote } from '../components/Status';
 
 /** Checks the JSON before it is sent; the message says where it breaks. */
@@ -21,7 +21,11 @@ export function PublishView() {
   const [result, setResult] = useState('');
   const [error, setError] = useState<string>();
   const [features, setFeatures] = useState<FeaturesResponse>();
+  /** Set when the channel has no client audience: the next submit sends anyway. */
+  const [warned, setWarned] = useState<ChannelAudience>();
   useEffect(() => void get<FeaturesResponse>('features').then(setFeatures, () => {}), []);
+  const destination = target === 'broadcast' ? features?.broadcastChannel ?? 'broadcast' : channel;
+  useEffect(() => setWarned(undefined), [destination]);
 
   const problem = jsonProblem(data);
   const submit = async (event: FormEvent) => {
@@ -31,6 +35,11 @@ export function PublishView() {
     setError(undefined);
     if (problem) return document.getElementById('publish-data')?.focus();
     try {
+      if (warned?.channel !== destination) {
+        // Say so before sending when no client could receive it.
+        const audience = await get<ChannelAudience>(`audience?channel=${encodeURIComponent(destination)}`);
+        if (!audience.clientsMaySubscribe) return setWarned(audience);
+      }
       const payload = JSON.parse(data) as unknown;
       const reply = target === 'broadcast'
         ? await post<{ channel: string; offset?: number }>('broadcast', { data: payload })
@@ -67,7 +76,14 @@ export function PublishView() {
         <textarea id="publish-data" rows={8} spellCheck={false} value={data} onChange={(e) => setData(e.target.value)} aria-invalid={touched && !!problem} aria-describedby={touched && problem ? 'publish-data-problem' : undefined} />
         {touched && problem && <p id="publish-data-problem" className="field-error">{problem}</p>}
       </div>
-      <button type="submit">{target === 'broadcast' ? 'Broadcast' : 'Publish'}</button>
+      {warned && (
+        <p className="field-error" role="alert" id="publish-audience">
+          {warned.how} Send it anyway with the button below.
+        </p>
+      )}
+      <button type="submit" aria-describedby={warned ? 'publish-audience' : undefined}>
+        {(target === 'broadcast' ? 'Broadcast' : 'Publish') + (warned ? ' anyway' : '')}
+      </button>
       <p className="note" role="status">{result}</p>
       {error && <ErrorNote>Could not publish: {error}</ErrorNote>}
     </form>

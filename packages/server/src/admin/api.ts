@@ -6,6 +6,7 @@ import { describeIssues } from '../api/schemas.js';
 import { redactConfig } from '../config/redact.js';
 import type { RealtimeNode } from '../core/index.js';
 import type { AdminSource } from './source.js';
+import type { ChannelAudience } from './types.js';
 import type { StatsHistory } from './stats.js';
 
 /** The inbox extension's server API method; notify works only when it is registered. */
@@ -50,6 +51,26 @@ function disconnectCode(code: number): DisconnectCode {
   return known ?? { code, reason: 'disconnected by admin', reconnect: clientReconnectsAfter(code) };
 }
 
+/** Who can receive a publication to a channel, said before the page sends one. */
+function channelAudience(node: RealtimeNode, channel: string): ChannelAudience {
+  const resolved = node.channels.resolve(channel);
+  if (!resolved.ok) {
+    const why = resolved.error.code === ApiErrorCodes.unknownChannel.code ? 'its namespace is not configured (add it to channel.namespaces)' : `the name is refused (${resolved.error.message})`;
+    return { channel, clientsMaySubscribe: false, how: `No client may subscribe to ${channel}: ${why}; publishing to it fails.` };
+  }
+  const { options, isPrivate, allowedUsers, namespace } = resolved.spec;
+  if (isPrivate) return { channel, clientsMaySubscribe: true, how: 'Clients with a subscription token for it ($ channel).' };
+  if (options.allow_user_limited_channels && allowedUsers) return { channel, clientsMaySubscribe: true, how: `The users named after #: ${allowedUsers.join(', ') || 'none'}.` };
+  if (node.config.client.insecure) return { channel, clientsMaySubscribe: true, how: 'Any client (client.insecure is on).' };
+  if (options.allow_subscribe_for_client) return { channel, clientsMaySubscribe: true, how: options.allow_subscribe_for_anonymous ? 'Any client, anonymous ones too.' : 'Any signed-in client.' };
+  const where = namespace ? `namespace "${namespace}"` : 'channels without a namespace';
+  return {
+    channel,
+    clientsMaySubscribe: false,
+    how: `No client may subscribe to ${channel}: ${where} has allow_subscribe_for_client off, so only connections whose token lists it in "channels" receive it. Turn allow_subscribe_for_client on for ${where} to let clients subscribe.`,
+  };
+}
+
 /** GET endpoints: they read, so they need the session cookie but no CSRF token. */
 export const readHandlers: Record<string, AdminHandler> = {
   async overview({ source, stats }) {
@@ -87,6 +108,12 @@ export const readHandlers: Record<string, AdminHandler> = {
 
   async config({ node }) {
     return { config: redactConfig(node.config) };
+  },
+
+  async audience({ node }, { query }) {
+    const channel = query.get('channel');
+    if (!channel) throw new ApiError(ApiErrorCodes.badRequest, 'channel is required');
+    return channelAudience(node, channel);
   },
 
   async features({ node, api, broadcastChannel }) {

@@ -95,6 +95,15 @@ export interface FeaturesResponse {
   environment: string;
 }
 
+/** GET audience?channel=C: who can receive a publication to C. */
+export interface ChannelAudience {
+  channel: string;
+  /** False when no client may subscribe itself or with a token: only server-side subscriptions receive it. */
+  clientsMaySubscribe: boolean;
+  /** How clients get on the channel, or why none can and what to change. */
+  how: string;
+}
+
 export interface AdminErrorBody {
   error: { code: number; message: string };
 }

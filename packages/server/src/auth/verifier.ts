@@ -1,5 +1,5 @@
 import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import type { TokenConfig } from '../config/types.js';
+import type { SubscriptionTokenConfig, TokenConfig } from '../config/types.js';
 import { connectionClaims, subscriptionClaims, type ConnectionClaims, type SubscriptionClaims } from './claims.js';
 import { TokenError } from './errors.js';
 import { createKeyRing, type JwksOptions, type KeyRing, type KeySource } from './keys.js';
@@ -105,23 +105,36 @@ async function verifyToken(keys: KeyRing, config: TokenConfig, token: string): P
   }
 }
 
+export interface TokenVerifierOptions {
+  jwks?: JwksOptions;
+  /**
+   * Centrifugo's `client.subscription_token`: when enabled, subscription tokens are verified with
+   * these keys, audience, issuer and user claim, and never with the connection token's keys.
+   */
+  subscriptionToken?: SubscriptionTokenConfig;
+}
+
+/** One token configuration's keys, prepared once, and its checks. */
+function tokenCheck(config: TokenConfig, jwks: JwksOptions | undefined) {
+  const keys = createKeyRing(config, jwks);
+  return { verify: (token: string) => verifyToken(keys, config, token), userClaim: config.user_id_claim || 'sub' };
+}
+
 /**
  * Verifies Centrifugo-style connection and subscription JWTs (protocol.md §4). Keys are prepared
  * once; each call verifies afresh (no result caching), so concurrent calls share nothing mutable
  * except jose's JWKS cache.
  */
-export function createTokenVerifier(config: TokenConfig, options: { jwks?: JwksOptions } = {}): TokenVerifier {
-  const keys = createKeyRing(config, options.jwks);
-  const userClaim = config.user_id_claim || 'sub';
+export function createTokenVerifier(config: TokenConfig, options: TokenVerifierOptions = {}): TokenVerifier {
+  const connection = tokenCheck(config, options.jwks);
+  const subscription = options.subscriptionToken?.enabled ? tokenCheck(options.subscriptionToken, options.jwks) : connection;
   const now = () => Math.floor(Date.now() / 1000);
   return {
     async verifyConnectionToken(token) {
-      const payload = await verifyToken(keys, config, token);
-      return connectionClaims(payload, userClaim, now());
+      return connectionClaims(await connection.verify(token), connection.userClaim, now());
     },
     async verifySubscriptionToken(token) {
-      const payload = await verifyToken(keys, config, token);
-      return subscriptionClaims(payload, userClaim, now());
+      return subscriptionClaims(await subscription.verify(token), subscription.userClaim, now());
     },
   };
 }

@@ -1,5 +1,7 @@
+import ts from 'typescript';
 import { isLocalHost } from '../doctor/url.js';
 import type { ProjectFile } from './files.js';
+import { parseModules, sidesOf, type ParsedModule } from './modules.js';
 import { finding, type Finding } from './rules.js';
 
 export interface EnvRead {
@@ -15,20 +17,10 @@ export function isRealtimeName(name: string): boolean {
   return name.split('_').some((segment) => REALTIME_SEGMENTS.has(segment));
 }
 
-const ENV_READ = /process\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*(['"`])([A-Za-z_][A-Za-z0-9_]*)\2\s*\])/g;
-const DYNAMIC_READ = /process\.env\[\s*(?!(['"`])[A-Za-z_][A-Za-z0-9_]*\1\s*\])/;
-const DESTRUCTURE_OR_ALIAS = /(?:\{[^}]*\}|\b[A-Za-z_$][\w$]*)\s*=\s*process\.env\s*(?:[;,)]|$)/;
-const WS_LITERAL = /(['"`])(wss?:\/\/[^'"`\s]*)\1?/g;
-const FALLBACK = /(?:\|\||\?\?)\s*(['"`])(wss?:\/\/[^'"`\s]*)/;
-const SOCKET_OPENERS = /\bnew\s+(WebSocket|Centrifuge|SockJS)\s*\(|\b(io)\s*\(/g;
-const TEST_FILE = /(^|\/)(__tests__|tests?|e2e|cypress)\/|\.(test|spec)\.[cm]?[jt]sx?$/;
-const SERVER_FILE = /(^|\/)(pages\/api|app\/api|server)\/|(^|\/)middleware\.[jt]s$|\.server\.[jt]sx?$|(^|\/)next\.config\./;
-
-/** The line without a whole-line comment; inline comments are rare enough around these reads. */
-function code(line: string): string {
-  const trimmed = line.trimStart();
-  return trimmed.startsWith('//') || trimmed.startsWith('*') || trimmed.startsWith('/*') ? '' : line;
-}
+const WS_URL = /^wss?:\/\//;
+const SOCKET_CLASSES = new Set(['WebSocket', 'Centrifuge', 'SockJS']);
+/** Next.js data functions: their bodies run on the server only, even inside a page module. */
+const SERVER_FUNCTIONS = new Set(['getServerSideProps', 'getStaticProps', 'getStaticPaths', 'generateMetadata', 'generateStaticParams']);
 
 function hostOf(url: string): string {
   return /^wss?:\/\/([^/:?#]+|\[[^\]]+\])/.exec(url)?.[1] ?? '';
@@ -42,46 +34,86 @@ export interface CodeScan {
   sockets: Map<string, { line: number; what: string }>;
 }
 
+/** `process.env` itself. */
+function isProcessEnv(node: ts.Node): node is ts.PropertyAccessExpression {
+  return ts.isPropertyAccessExpression(node) && node.name.text === 'env' && ts.isIdentifier(node.expression) && node.expression.text === 'process';
+}
+
+function functionName(node: ts.Node): string | undefined {
+  if (ts.isFunctionDeclaration(node)) return node.name?.text;
+  if ((ts.isArrowFunction(node) || ts.isFunctionExpression(node)) && ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name)) return node.parent.name.text;
+  return undefined;
+}
+
+/** The text of a string or template literal that starts a ws:// URL. */
+function wsLiteral(node: ts.Node): string | undefined {
+  const text = ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) ? node.text : ts.isTemplateExpression(node) ? node.head.text : undefined;
+  return text !== undefined && WS_URL.test(text) ? text : undefined;
+}
+
+function scanModule(module: ParsedModule, browserModule: boolean, scan: CodeScan): void {
+  const { source, file } = module;
+  const lineOf = (node: ts.Node) => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
+  const usesSocketIo = module.packages.has('socket.io-client');
+  const isTest = /\.(test|spec)\.[cm]?[jt]sx?$/.test(file.path);
+
+  const visit = (node: ts.Node, inBrowser: boolean): void => {
+    const name = functionName(node);
+    const browser = inBrowser && !(name !== undefined && SERVER_FUNCTIONS.has(name));
+    if (isProcessEnv(node)) {
+      envAccess(node, browser);
+    } else if (browser && !isTest) {
+      // Addresses and sockets in server code stay on the server: only browser code ships them.
+      const literal = wsLiteral(node);
+      if (literal !== undefined) wsUrl(node, literal);
+      if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && SOCKET_CLASSES.has(node.expression.text)) opened(node, `new ${node.expression.text}(`);
+      if (usesSocketIo && ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'io') opened(node, 'io(');
+    }
+    ts.forEachChild(node, (child) => visit(child, browser));
+  };
+
+  const envAccess = (env: ts.PropertyAccessExpression, browser: boolean): void => {
+    const parent = env.parent;
+    const line = lineOf(env);
+    let name: string | undefined;
+    if (ts.isPropertyAccessExpression(parent) && parent.expression === env) name = parent.name.text;
+    else if (ts.isElementAccessExpression(parent) && parent.expression === env) {
+      if (ts.isStringLiteralLike(parent.argumentExpression)) name = parent.argumentExpression.text;
+      else if (browser) scan.findings.push(finding('dynamic-env-access', file.path, line, 'process.env[...] with a computed key is not inlined by Next.js'));
+      if (name === undefined) return;
+    } else {
+      // Server code reads the real environment at run time, where any access works.
+      if (browser) scan.findings.push(finding('dynamic-env-access', file.path, line, 'process.env is destructured or aliased: Next.js does not inline these reads'));
+      return;
+    }
+    if (!isRealtimeName(name)) return;
+    scan.reads.push({ name, file: file.path, line });
+    if (browser && !name.startsWith('NEXT_PUBLIC_')) {
+      scan.findings.push(finding('server-only-env-var', file.path, line, `process.env.${name} has no NEXT_PUBLIC_ prefix: undefined in the browser`));
+    }
+  };
+
+  const wsUrl = (node: ts.Node, url: string): void => {
+    const parent = node.parent;
+    const isFallback = ts.isBinaryExpression(parent) && parent.right === node && [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken].includes(parent.operatorToken.kind);
+    if (isFallback) scan.findings.push(finding('ws-url-fallback', file.path, lineOf(node), `fallback to ${url} when the variable is missing`));
+    else if (isLocalHost(hostOf(url))) scan.findings.push(finding('hardcoded-ws-url', file.path, lineOf(node), `hard-coded ${url}`));
+  };
+
+  const opened = (node: ts.Node, what: string): void => {
+    if (!scan.sockets.has(file.path)) scan.sockets.set(file.path, { line: lineOf(node), what });
+  };
+
+  visit(source, browserModule);
+}
+
+/** Parses every source file and checks each where it runs: browser code and server code differ. */
 export function scanSources(files: ProjectFile[]): CodeScan {
-  const findings: Finding[] = [];
-  const reads: EnvRead[] = [];
-  const sockets = new Map<string, { line: number; what: string }>();
-  for (const file of files) {
-    const isTest = TEST_FILE.test(file.path);
-    // Server code reads the real environment at run time, where any access and any name work.
-    const isServer = SERVER_FILE.test(file.path);
-    const usesSocketIo = file.lines.some((l) => l.includes('socket.io-client'));
-    file.lines.forEach((raw, index) => {
-      const text = code(raw);
-      const line = index + 1;
-      if (!text) return;
-      for (const match of text.matchAll(ENV_READ)) {
-        const name = match[1] ?? match[3]!;
-        if (!isRealtimeName(name)) continue;
-        reads.push({ name, file: file.path, line });
-        if (!name.startsWith('NEXT_PUBLIC_') && !isServer) {
-          findings.push(finding('server-only-env-var', file.path, line, `process.env.${name} has no NEXT_PUBLIC_ prefix: undefined in the browser`));
-        }
-      }
-      if (!isServer && DYNAMIC_READ.test(text)) findings.push(finding('dynamic-env-access', file.path, line, 'process.env[...] with a computed key is not inlined by Next.js'));
-      else if (!isServer && DESTRUCTURE_OR_ALIAS.test(text)) findings.push(finding('dynamic-env-access', file.path, line, 'process.env is destructured or aliased: Next.js does not inline these reads'));
-      if (isTest) return;
-      const fallback = FALLBACK.exec(text);
-      if (fallback) {
-        findings.push(finding('ws-url-fallback', file.path, line, `fallback to ${fallback[2]} when the variable is missing`));
-      } else {
-        for (const literal of text.matchAll(WS_LITERAL)) {
-          if (isLocalHost(hostOf(literal[2]!))) findings.push(finding('hardcoded-ws-url', file.path, line, `hard-coded ${literal[2]}`));
-        }
-      }
-      for (const opener of text.matchAll(SOCKET_OPENERS)) {
-        const what = opener[1] ? `new ${opener[1]}(` : 'io(';
-        if (what === 'io(' && !usesSocketIo) continue;
-        if (!sockets.has(file.path)) sockets.set(file.path, { line, what });
-      }
-    });
-  }
-  return { findings, reads, sockets };
+  const modules = parseModules(files);
+  const sides = sidesOf(modules);
+  const scan: CodeScan = { findings: [], reads: [], sockets: new Map() };
+  for (const module of modules) scanModule(module, sides.get(module.file.path) === 'browser', scan);
+  return scan;
 }
 
 /** More than one module opening its own socket. */

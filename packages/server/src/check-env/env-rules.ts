@@ -12,10 +12,11 @@ function isAddressName(name: string): boolean {
   return isRealtimeName(name) && name.split('_').some((s) => ADDRESS_SEGMENTS.has(s));
 }
 
+/** Only NEXT_PUBLIC_ values reach browsers; a server-side variable may well point at localhost. */
 function valueFindings(file: ProjectFile, entries: EnvEntry[]): Finding[] {
   if (!isProductionEnvFile(file.path)) return [];
   const findings: Finding[] = [];
-  for (const entry of entries) {
+  for (const entry of entries.filter((e) => e.name.startsWith('NEXT_PUBLIC_'))) {
     const host = /^(?:wss?|https?):\/\/([^/:?#]+|\[[^\]]+\])/i.exec(entry.value)?.[1];
     if (host && isLocalHost(host)) {
       findings.push(finding('local-url-in-production', file.path, entry.line, `${entry.name}=${entry.value}`));

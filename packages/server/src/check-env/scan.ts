@@ -13,8 +13,8 @@ export interface CheckEnvReport {
 }
 
 /** Static checks of a front-end project's realtime configuration (Next.js rules). */
-export function checkEnv(dir: string): CheckEnvReport {
-  const { sources, envFiles } = listProjectFiles(dir);
+export function checkEnv(dir: string, options: { includeTests?: boolean } = {}): CheckEnvReport {
+  const { sources, envFiles } = listProjectFiles(dir, options);
   const code = scanSources(sources);
   const findings = [...code.findings, ...socketFindings(code.sockets), ...envFindings(envFiles, code.reads)].sort(
     (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.rule.localeCompare(b.rule),

@@ -1,11 +1,23 @@
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { ensureLocalSecrets } from '../config/local-secrets.js';
 import { configuredEngine, configuredExtensions } from '../features.js';
 import { Gateway } from '../gateway.js';
 import { createLogger } from '../log.js';
 import type { Runtime } from '../transport/runtime.js';
+import { parseConfigFlags } from './check-config.js';
 import { runWithConfigErrors } from './config-errors.js';
+
+const USAGE = 'usage: renum-realtime serve [--config FILE] [--env local|staging|production] [--port N]';
+
+/** The listen address is taken: one line with the address and the way out, no stack trace. */
+function portInUse(error: unknown, address: string, port: number): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'EADDRINUSE' && !/EADDRINUSE|address already in use/i.test(String((error as Error | undefined)?.message))) return undefined;
+  return (
+    `renum-realtime: port ${port} on ${address} is already in use (another renum-realtime, or \`npm start\` still running?) — ` +
+    `stop that process, or pick another port: --port ${port + 1} or REALTIME_PORT=${port + 1}\n`
+  );
+}
 
 function banner(gateway: Gateway, generated: { hmacSecretFile?: string; apiKeyFile?: string }): string {
   const { config } = gateway;
@@ -25,22 +37,27 @@ function banner(gateway: Gateway, generated: { hmacSecretFile?: string; apiKeyFi
 }
 
 export async function runServe(argv: string[], runtime?: Runtime): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { config: { type: 'string' }, env: { type: 'string' }, port: { type: 'string' } },
-    strict: true,
-  });
+  const parsed = parseConfigFlags(argv);
+  if ('usageError' in parsed || parsed.positionals.length > 0) {
+    const why = 'usageError' in parsed ? parsed.usageError : `unexpected argument ${JSON.stringify(parsed.positionals[0])}`;
+    process.stderr.write(`${why}\n${USAGE}\n`);
+    return 2;
+  }
   return runWithConfigErrors(async () => {
-    const loaded = loadConfig({
-      ...(values.config ? { file: values.config } : {}),
-      ...(values.env ? { env: values.env } : {}),
-      ...(values.port !== undefined ? { port: Number(values.port) } : {}),
-    });
-    const { config, generated } = ensureLocalSecrets(loaded);
+    const { config, generated } = ensureLocalSecrets(loadConfig(parsed.options));
     const log = createLogger(config.log.level);
     const engine = await configuredEngine(config, log);
     const extensions = await configuredExtensions(config);
-    const gateway = await Gateway.start({ config, log, ...engine, extensions, ...(runtime ? { runtime } : {}) });
+    let gateway: Gateway;
+    try {
+      gateway = await Gateway.start({ config, log, ...engine, extensions, ...(runtime ? { runtime } : {}) });
+    } catch (error) {
+      const line = portInUse(error, config.http_server.address, config.http_server.port);
+      if (!line) throw error;
+      process.stderr.write(line);
+      // The engine and extensions may hold connections open; nothing else is left to do.
+      process.exit(1);
+    }
     process.stderr.write(banner(gateway, generated));
     log.info({ event: 'listening', ws: gateway.webSocketUrl, api: gateway.apiUrl, profile: config.environment }, 'gateway started');
 

@@ -1,3 +1,4 @@
+import { unsupportedEnvProblems } from './centrifugo.js';
 import { formatPath, showValue } from './problems.js';
 import { schemaLeaves, type LeafKind } from './schema-walk.js';
 import { configSchema } from './schema.js';
@@ -6,7 +7,8 @@ import { setIn, type PlainObject } from './plain-objects.js';
 /**
  * `REALTIME_*` overrides. Every scalar or string-list key of the schema is a variable named
  * `REALTIME_` + its path upper-cased with `.` → `_` (client.ping_interval →
- * REALTIME_CLIENT_PING_INTERVAL). `channel.namespaces` is a list of objects and has no variable:
+ * REALTIME_CLIENT_PING_INTERVAL), and also `CENTRIFUGO_` + the same, as Centrifugo v6 names it
+ * (CENTRIFUGO_CLIENT_PING_INTERVAL), so an existing deployment's environment carries over. `channel.namespaces` is a list of objects and has no variable:
  * set namespaces in the config file. An empty variable counts as unset.
  */
 
@@ -24,6 +26,7 @@ interface Binding {
 }
 
 const PREFIX = 'REALTIME_';
+const CENTRIFUGO_PREFIX = 'CENTRIFUGO_';
 
 const SHORT_NAMES: ReadonlyArray<readonly [name: string, path: string]> = [
   ['REALTIME_PORT', 'http_server.port'],
@@ -50,7 +53,8 @@ function bindings(): Binding[] {
     if (!target) throw new Error(`short env var ${name} points at unknown key ${dotted}`);
     return { ...target, name, description: `short for ${target.name}` };
   });
-  cachedBindings = [...long, ...short];
+  const centrifugo = long.map((b): Binding => ({ ...b, name: CENTRIFUGO_PREFIX + b.name.slice(PREFIX.length), description: `Centrifugo's name for ${b.name}` }));
+  cachedBindings = [...long, ...centrifugo, ...short];
   return cachedBindings;
 }
 
@@ -58,7 +62,9 @@ export function listEnvVars(): EnvVar[] {
   return [
     { name: 'REALTIME_CONFIG', path: '--config', description: 'JSON config file to read' },
     { name: 'REALTIME_ENV', path: 'environment', description: 'profile: local, staging or production' },
-    ...bindings().map(({ name, path, description }) =>
+    ...bindings()
+      .filter(({ name }) => !name.startsWith(CENTRIFUGO_PREFIX))
+      .map(({ name, path, description }) =>
       description === undefined ? { name, path: path.join('.') } : { name, path: path.join('.'), description },
     ),
   ];
@@ -66,17 +72,24 @@ export function listEnvVars(): EnvVar[] {
 
 type Coerced = { value: unknown } | { problem: string };
 
+const GO_BOOLEANS: Record<string, boolean> = Object.fromEntries([
+  ...['1', 't', 'T', 'true', 'TRUE', 'True'].map((text) => [text, true]),
+  ...['0', 'f', 'F', 'false', 'FALSE', 'False'].map((text) => [text, false]),
+]);
+
 function coerce(raw: string, kind: LeafKind): Coerced {
   const text = raw.trim();
   switch (kind) {
     case 'number':
       return /^-?\d+(\.\d+)?$/.test(text) ? { value: Number(text) } : { problem: `${showValue(raw)} is not a number — set digits only, e.g. 8000` };
     case 'boolean': {
-      const lower = text.toLowerCase();
-      return lower === 'true' || lower === 'false' ? { value: lower === 'true' } : { problem: `${showValue(raw)} is not a boolean — set true or false` };
+      // Go's strconv.ParseBool, which Centrifugo uses: 1/0, t/f, true/false in any of three cases.
+      const parsed = GO_BOOLEANS[text];
+      return parsed === undefined ? { problem: `${showValue(raw)} is not a boolean — set true or false` } : { value: parsed };
     }
     case 'string[]':
-      return text.startsWith('[') ? parseJsonList(text) : { value: text.split(',').map((s) => s.trim()).filter(Boolean) };
+      // Comma-separated, or space-separated as Centrifugo reads lists.
+      return text.startsWith('[') ? parseJsonList(text) : { value: text.split(/[\s,]+/).filter(Boolean) };
     case 'string':
       return { value: raw };
   }
@@ -98,6 +111,8 @@ export interface EnvOverlay {
   problems: string[];
   /** Names a config path for problems: the variable that set it, and the key. */
   label(path: readonly PropertyKey[]): string;
+  /** The variable that set the key at this dotted path, if one did. */
+  setBy(dotted: string): string | undefined;
 }
 
 export function readEnvOverlay(environ: NodeJS.ProcessEnv): EnvOverlay {
@@ -123,10 +138,11 @@ export function readEnvOverlay(environ: NodeJS.ProcessEnv): EnvOverlay {
     }
     setIn(values, binding.path, coerced.value);
   }
+  problems.push(...unsupportedEnvProblems(environ, new Set(bindings().map((b) => b.name))));
   const label = (path: readonly PropertyKey[]) => {
     const key = formatPath(path);
     const source = [...setBy].find(([dotted]) => key === dotted || key.startsWith(`${dotted}[`));
     return source ? `${source[1].name} (${key})` : key;
   };
-  return { values, problems, label };
+  return { values, problems, label, setBy: (dotted) => setBy.get(dotted)?.name };
 }

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
+import { adaptConfigFile } from './centrifugo-forms.js';
 import { readEnvOverlay } from './env.js';
 import { ConfigError } from './errors.js';
 import { deepFreeze, deepMerge, isPlainObject, type PlainObject } from './plain-objects.js';
 import { describeIssue, formatPath, issueProblems, showValue } from './problems.js';
 import { crossFieldProblems } from './rules.js';
-import { defaultAllowedOrigins, fileSchema, overlaySchema, type ParsedConfig } from './schema.js';
+import { defaultAllowedOrigins, defaultNamespaces, fileSchema, overlaySchema, type ParsedConfig } from './schema.js';
 import { ENVIRONMENTS, type Environment, type RealtimeConfig } from './types.js';
 
 export interface LoadConfigOptions {
@@ -21,18 +22,31 @@ export interface LoadConfigOptions {
 }
 
 /**
+ * Where a key's value came from, for the keys set anywhere but the defaults: `env REALTIME_X`,
+ * `file config.json`, `file config.json (environments.local)` or `--port`. Keyed by dotted path.
+ */
+export type ConfigSources = ReadonlyMap<string, string>;
+
+/**
  * Resolves the configuration from, in rising precedence: defaults, the file, its
  * `environments.<env>` section, `REALTIME_*` variables, CLI flags. Throws one ConfigError listing
  * every problem; returns a deep-frozen config.
  */
 export function loadConfig(options: LoadConfigOptions = {}): RealtimeConfig {
+  return loadConfigWithSources(options).config;
+}
+
+/** `loadConfig`, and where each key set outside the defaults came from. */
+export function loadConfigWithSources(options: LoadConfigOptions = {}): { config: RealtimeConfig; sources: ConfigSources } {
   const environ = options.environ ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const problems: string[] = [];
 
   const source = readConfigFile(options.file, environ, cwd, problems);
   const fileLabel = (path: readonly PropertyKey[]) => (path.length ? formatPath(path) : (source?.name ?? 'config'));
-  const file = parseSalvaging(fileSchema, source?.raw ?? {}, fileLabel, problems);
+  const adapted = adaptConfigFile(source?.raw ?? {}, fileLabel);
+  problems.push(...adapted.problems);
+  const file = parseSalvaging(fileSchema, adapted.value, fileLabel, problems);
   const environment = chooseEnvironment(options.env, environ, source?.raw, problems);
 
   const envOverlay = readEnvOverlay(environ);
@@ -49,12 +63,28 @@ export function loadConfig(options: LoadConfigOptions = {}): RealtimeConfig {
   const withProfile = {
     ...merged,
     client: { ...merged.client, allowed_origins: merged.client.allowed_origins ?? defaultAllowedOrigins(environment) },
+    channel: { ...merged.channel, namespaces: merged.channel.namespaces ?? defaultNamespaces(environment) },
   };
-  problems.push(...crossFieldProblems(withProfile, environment));
+  problems.push(...crossFieldProblems(withProfile, environment, cwd));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config: RealtimeConfig = { environment, ...withProfile, data_dir: resolve(cwd, merged.data_dir) };
-  return deepFreeze(config);
+  const sources = new Map<string, string>();
+  const record = (values: unknown, from: (dotted: string) => string) => {
+    for (const dotted of leafPaths(values)) sources.set(dotted, from(dotted));
+  };
+  const { environment: _named, environments: rawProfiles, ...rawBase } = source?.raw ?? {};
+  record(rawBase, () => `file ${source?.name}`);
+  record(isPlainObject(rawProfiles) ? rawProfiles[environment] : undefined, () => `file ${source?.name} (environments.${environment})`);
+  record(envOverlay.values, (dotted) => `env ${envOverlay.setBy(dotted) ?? '?'}`);
+  record(fromFlags, () => '--port');
+  return { config: deepFreeze(config), sources };
+}
+
+/** Dotted paths of the scalars and lists in a parsed overlay. */
+function leafPaths(value: unknown, prefix = ''): string[] {
+  if (!isPlainObject(value)) return value === undefined || prefix === '' ? [] : [prefix];
+  return Object.entries(value).flatMap(([key, child]) => leafPaths(child, prefix ? `${prefix}.${key}` : key));
 }
 
 /**

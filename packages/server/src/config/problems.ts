@@ -46,7 +46,7 @@ export const describeIssue: z.core.$ZodErrorMap = (issue) => {
 };
 
 /** Flat Centrifugo v5 keys people carry over, and where v6 (and we) keep them. */
-const V5_KEYS: Record<string, string> = {
+export const V5_KEYS: Record<string, string> = {
   token_hmac_secret_key: 'client.token.hmac_secret_key',
   token_rsa_public_key: 'client.token.rsa_public_key',
   token_ecdsa_public_key: 'client.token.ecdsa_public_key',
@@ -62,6 +62,20 @@ const V5_KEYS: Record<string, string> = {
   log_level: 'log.level',
   ping_interval: 'client.ping_interval',
   client_channel_limit: 'client.channel_limit',
+  tls: 'http_server.tls.enabled',
+  tls_cert: 'http_server.tls.cert_pem',
+  tls_key: 'http_server.tls.key_pem',
+  admin_password: 'admin.password',
+  admin_secret: 'admin.secret',
+  websocket_compression: 'websocket.compression',
+  websocket_message_size_limit: 'websocket.message_size_limit',
+  token_audience: 'client.token.audience',
+  token_issuer: 'client.token.issuer',
+  user_subscribe_to_personal: 'client.subscribe_to_user_personal_channel.enabled',
+  client_connection_limit: 'client.connection_limit',
+  client_user_connection_limit: 'client.user_connection_limit',
+  client_queue_max_size: 'client.queue_max_size',
+  history_meta_ttl: 'channel.without_namespace.history_meta_ttl',
 };
 
 /** Optimal string alignment distance: a swap of two neighbours counts as one edit. */

@@ -1,10 +1,11 @@
 const REDACTED = '<redacted>';
 
 /** Key names that hold credentials; public keys and endpoints are not secret and stay readable. */
-function isSecretKey(name: string): boolean {
+export function isSecretKey(name: string): boolean {
   const key = name.toLowerCase();
   if (key.includes('public')) return false;
-  return /secret|password|passwd|credential|private/.test(key) || key === 'key' || key.endsWith('_key') || key === 'token' || key.endsWith('_token');
+  // key_pem: Centrifugo's TLS private key, as PEM text or a path.
+  return /secret|password|passwd|credential|private/.test(key) || /(^|_)key(_pem)?$/.test(key) || key === 'token' || key.endsWith('_token');
 }
 
 /** `redis://user:pass@host` → `redis://user:<redacted>@host`, for any URL-shaped value. */

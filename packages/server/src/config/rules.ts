@@ -1,6 +1,7 @@
 import { isInsecureOrigin, isMatchAllPattern } from '../policy/origin.js';
 import { showValue } from './problems.js';
 import type { ParsedConfig } from './schema.js';
+import { tlsCredentials } from './tls.js';
 import type { Environment, TokenConfig } from './types.js';
 
 /** Rules that look at more than one key or at the profile; run on the merged config. */
@@ -11,13 +12,20 @@ export function hasTokenKey(token: Partial<TokenConfig>): boolean {
   return Boolean(token.hmac_secret_key || token.rsa_public_key || token.ecdsa_public_key || token.jwks_public_endpoint);
 }
 
-export function crossFieldProblems(config: MergedConfig, environment: Environment): string[] {
+export function crossFieldProblems(config: MergedConfig, environment: Environment, cwd: string): string[] {
   return [
     ...originProblems(config, environment),
     ...clientProblems(config, environment),
     ...httpApiProblems(config, environment),
     ...engineProblems(config),
+    ...tlsProblems(config, cwd),
   ];
+}
+
+function tlsProblems(config: MergedConfig, cwd: string): string[] {
+  if (!config.http_server.tls.enabled) return [];
+  const credentials = tlsCredentials(config.http_server.tls, cwd);
+  return 'problems' in credentials ? credentials.problems : [];
 }
 
 function engineProblems(config: MergedConfig): string[] {
@@ -66,6 +74,18 @@ function clientProblems(config: MergedConfig, environment: Environment): string[
     problems.push(
       `client.token: no token key in the ${environment} profile — set client.token.hmac_secret_key (REALTIME_TOKEN_SECRET), ` +
         'rsa_public_key, ecdsa_public_key or jwks_public_endpoint, or set client.allow_anonymous_connect_without_token: true',
+    );
+  }
+  const personal = config.client.subscribe_to_user_personal_channel;
+  if (personal.enabled && personal.personal_channel_namespace !== '' && !config.channel.namespaces?.some((ns) => ns.name === personal.personal_channel_namespace)) {
+    problems.push(
+      `client.subscribe_to_user_personal_channel.personal_channel_namespace: ${showValue(personal.personal_channel_namespace)} is not in channel.namespaces — add that namespace, or set "" for channels without a namespace`,
+    );
+  }
+  const subscription = config.client.subscription_token;
+  if (subscription.enabled && !hasTokenKey(subscription)) {
+    problems.push(
+      'client.subscription_token: enabled without a key — set its hmac_secret_key, rsa_public_key, ecdsa_public_key or jwks_public_endpoint, or set enabled: false to verify subscription tokens with client.token',
     );
   }
   return problems;

@@ -63,19 +63,41 @@ export function schemaLeaves(schema: z.ZodType, prefix: string[] = []): SchemaLe
   return leaf('string');
 }
 
-/** The keys the object at `path` accepts, or [] when `path` does not lead to an object. */
-export function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  let node = inputSide(schema);
+/**
+ * The schema at `path` (string segments into objects, numbers into arrays), without its
+ * defaults, or undefined when the schema has no such key.
+ */
+export function schemaAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
+  let node = unwrap(schema).inner;
   for (const segment of path) {
-    if (node instanceof z.ZodObject && typeof segment === 'string') {
-      const child = (node.shape as Record<string, z.ZodType>)[segment];
-      if (!child) return [];
-      node = inputSide(child);
-    } else if (node instanceof z.ZodArray && typeof segment === 'number') {
-      node = inputSide(node.element as z.ZodType);
+    const input = inputSide(node);
+    if (input instanceof z.ZodObject && typeof segment === 'string') {
+      const child = (input.shape as Record<string, z.ZodType>)[segment];
+      if (!child) return undefined;
+      node = unwrap(child).inner;
+    } else if (input instanceof z.ZodArray && typeof segment === 'number') {
+      node = unwrap(input.element as z.ZodType).inner;
     } else {
-      return [];
+      return undefined;
     }
   }
-  return node instanceof z.ZodObject ? Object.keys(node.shape) : [];
+  return node;
+}
+
+/** The keys the object at `path` accepts, or [] when `path` does not lead to an object. */
+export function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const node = schemaAt(schema, path);
+  const input = node && inputSide(node);
+  return input instanceof z.ZodObject ? Object.keys(input.shape) : [];
+}
+
+/** What a value at this schema node must be, as far as Centrifugo's loose value forms matter. */
+export function valueKind(node: z.ZodType): 'number' | 'boolean' | 'string' | 'object' | 'array' | 'other' {
+  const input = inputSide(node);
+  if (input instanceof z.ZodString) return 'string';
+  if (input instanceof z.ZodNumber) return 'number';
+  if (input instanceof z.ZodBoolean) return 'boolean';
+  if (input instanceof z.ZodObject) return 'object';
+  if (input instanceof z.ZodArray) return 'array';
+  return 'other';
 }

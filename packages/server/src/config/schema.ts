@@ -13,11 +13,16 @@ import type { Environment } from './types.js';
 
 const NAMESPACE_NAME = /^[-a-zA-Z0-9_.]+$/;
 
-const durationText = z
+/**
+ * A Go duration string. Centrifugo also reads a JSON number as nanoseconds; `centrifugoForms`
+ * turns such a number into a string before parsing, so a bare number reaching this schema is one
+ * too small to be meant (under a millisecond): `25` is refused with the unit to add.
+ */
+export const durationText = z
   .string({
     error: (issue) =>
       typeof issue.input === 'number'
-        ? `a duration needs a unit (${issue.input}) — write it as a string, e.g. "${issue.input}s" or "${issue.input}ms"`
+        ? `a duration needs a unit (${issue.input}) — write it as a string, e.g. "${issue.input}s" or "${issue.input}ms" (Centrifugo would read ${issue.input} as nanoseconds)`
         : undefined,
   })
   .transform((text, ctx) => {
@@ -192,9 +197,10 @@ const namespaces = z
       seen.add(ns.name);
     });
   })
-  .default([]);
+  // No default here: it depends on the profile, see defaultNamespaces.
+  .optional();
 
-const tokenSchema = z.strictObject({
+const tokenShape = {
   hmac_secret_key: z.string().optional().describe('HMAC secret for connection and subscription JWTs'),
   hmac_previous_secret_key: z.string().optional().describe('previous HMAC secret, still accepted during a rotation'),
   rsa_public_key: publicKey('rsa', 'RSA public key (PEM) for RS* JWTs'),
@@ -203,10 +209,33 @@ const tokenSchema = z.strictObject({
   audience: z.string().optional().describe('required JWT aud'),
   issuer: z.string().optional().describe('required JWT iss'),
   user_id_claim: z.string().min(1).default('sub').describe('JWT claim holding the user id'),
+};
+
+const tokenSchema = z.strictObject(tokenShape);
+
+/** Centrifugo's separate keys for subscription tokens; off: client.token verifies both kinds. */
+const subscriptionTokenSchema = z.strictObject({
+  enabled: flag().describe('verify subscription tokens with these keys instead of client.token'),
+  ...tokenShape,
+});
+
+const personalChannelSchema = z.strictObject({
+  enabled: flag().describe('subscribe each connection to its user\'s personal channel on connect'),
+  personal_channel_namespace: z.string().default('').describe('namespace of the personal channel (<namespace>:#<user>); "" for none'),
+  single_connection: flag().describe('keep one connection per user: a new one disconnects the others'),
+});
+
+/** `cert_pem` / `key_pem` as Centrifugo takes them: a file path, PEM text, or base64 of PEM. */
+const tlsSchema = z.strictObject({
+  enabled: flag().describe('serve HTTPS and WSS with cert_pem and key_pem'),
+  cert_pem: z.string().optional().describe('certificate chain: a PEM file path, PEM text, or base64 PEM'),
+  key_pem: z.string().optional().describe('private key: a PEM file path, PEM text, or base64 PEM'),
 });
 
 const clientSchema = z.strictObject({
   token: tokenSchema.prefault({}),
+  subscription_token: subscriptionTokenSchema.prefault({}),
+  subscribe_to_user_personal_channel: personalChannelSchema.prefault({}),
   // No default here: it depends on the profile, see defaultAllowedOrigins.
   allowed_origins: z.array(z.string()).optional().describe('Origin glob patterns allowed to connect'),
   allow_unsafe_origins: flag().describe('let production accept *, http:// and match-all origins'),
@@ -261,6 +290,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       address: z.string().default('127.0.0.1').describe('listen address'),
       port: z.number().int().min(0).max(65_535).default(8000).describe('listen port'),
+      tls: tlsSchema.prefault({}),
     })
     .prefault({}),
   data_dir: z.string().min(1).default('.data').describe('node-local state, relative to the working directory'),
@@ -274,6 +304,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       handler_prefix: urlPath('/connection/websocket').describe('WebSocket path (Centrifugo\'s); /ws is served too'),
       message_size_limit: count(65_536).describe('largest accepted frame, bytes'),
+      compression: flag().describe('negotiate permessage-deflate (RFC 7692)'),
+      compression_level: z.number().int().min(1).max(9).default(1).describe('deflate level, 1 (fastest) to 9 (smallest)'),
+      compression_min_size: count(0).describe('messages shorter than this many bytes are sent uncompressed'),
+      decompressed_message_size_limit: count(0).describe('largest message after inflating, bytes; 0 = 10 × message_size_limit'),
     })
     .prefault({}),
   http_stream: httpTransport(true, '/connection/http_stream', 'the HTTP-streaming fallback (POST; the SDK\'s http_stream transport)'),
@@ -310,6 +344,19 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   shutdown: z.strictObject({ timeout: duration('10s', 'SIGTERM drain time') }).prefault({}),
+  prometheus: z
+    .strictObject({
+      // On by default, unlike Centrifugo: deploy/ alert rules and dashboards scrape it.
+      enabled: flag(true).describe('serve Prometheus metrics at handler_prefix'),
+      handler_prefix: urlPath('/metrics'),
+    })
+    .prefault({}),
+  health: z
+    .strictObject({
+      enabled: flag().describe('serve Centrifugo\'s health endpoint at handler_prefix (/healthz and /readyz are always on)'),
+      handler_prefix: urlPath('/health'),
+    })
+    .prefault({}),
   engine: z
     .strictObject({
       type: z.enum(['memory', 'redis']).optional().describe('memory (one node) or redis (several nodes); redis when engine.redis.address is set'),
@@ -374,3 +421,20 @@ export const fileSchema = z.strictObject({
 export function defaultAllowedOrigins(environment: Environment): string[] {
   return environment === 'local' ? ['http://localhost:*', 'http://127.0.0.1:*'] : [];
 }
+
+/**
+ * Namespaces when the config names none. The local profile opens the README's example channels
+ * (`execution:42`, `notifications:inbox#alice`) to clients so the quick start works without a
+ * config file; staging and production open nothing until configured.
+ */
+export function defaultNamespaces(environment: Environment): ParsedNamespace[] {
+  if (environment !== 'local') return [];
+  const closed = channelDefaults();
+  return [
+    { ...closed, name: 'execution', history_size: 100, history_ttl: 3_600_000, force_recovery: true, allow_subscribe_for_client: true },
+    { ...closed, name: 'notifications', allow_user_limited_channels: true, allow_subscribe_for_client: true },
+  ];
+}
+
+type ParsedNamespace = z.output<typeof namespaceSchema>;
+const channelDefaults = () => z.strictObject(channelOptionsShape).parse({});

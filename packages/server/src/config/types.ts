@@ -86,6 +86,43 @@ export interface TokenConfig {
   user_id_claim: string;
 }
 
+/** Centrifugo's `client.subscription_token`: separate keys for subscription tokens. */
+export interface SubscriptionTokenConfig extends TokenConfig {
+  /** Off: client.token verifies subscription tokens too. */
+  enabled: boolean;
+}
+
+/** Centrifugo's `client.subscribe_to_user_personal_channel`. */
+export interface PersonalChannelConfig {
+  enabled: boolean;
+  /** The personal channel is `<namespace>:#<user>`, or `#<user>` when "". */
+  personal_channel_namespace: string;
+  /** A user's new connection disconnects their others. */
+  single_connection: boolean;
+}
+
+/** `http_server.tls`; PEM values may be file paths, PEM text or base64 PEM (see config/tls.ts). */
+export interface TlsConfig {
+  enabled: boolean;
+  cert_pem?: string;
+  key_pem?: string;
+}
+
+export interface WebSocketConfig {
+  /** Path of the WebSocket endpoint. */
+  handler_prefix: string;
+  /** Largest accepted frame, bytes (compressed size when compression is on). */
+  message_size_limit: number;
+  /** Negotiate permessage-deflate (RFC 7692). */
+  compression: boolean;
+  /** zlib level 1–9. */
+  compression_level: number;
+  /** Messages shorter than this many bytes go uncompressed. */
+  compression_min_size: number;
+  /** Largest message after inflating; 0 = 10 × message_size_limit (see decompressedSizeLimit). */
+  decompressed_message_size_limit: number;
+}
+
 export interface CommandRateLimit {
   /** Commands a connection may send per second, sustained (token bucket refill). 0 disables. */
   per_second: number;
@@ -97,6 +134,8 @@ export interface CommandRateLimit {
 
 export interface ClientConfig {
   token: TokenConfig;
+  subscription_token: SubscriptionTokenConfig;
+  subscribe_to_user_personal_channel: PersonalChannelConfig;
   allowed_origins: string[];
   /** Lets the production profile start with `*`, `http://` or match-all origin patterns. */
   allow_unsafe_origins: boolean;
@@ -145,12 +184,12 @@ export interface HttpTransportConfig {
 
 export interface RealtimeConfig {
   environment: Environment;
-  http_server: { address: string; port: number };
+  http_server: { address: string; port: number; tls: TlsConfig };
   /** Where the local secret, the SQLite inbox and other node-local state live. */
   data_dir: string;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   client: ClientConfig;
-  websocket: { handler_prefix: string; message_size_limit: number };
+  websocket: WebSocketConfig;
   /** The bidirectional HTTP fallbacks; their later commands arrive at `emulation.handler_prefix`. */
   http_stream: HttpTransportConfig;
   sse: HttpTransportConfig;
@@ -175,6 +214,10 @@ export interface RealtimeConfig {
   proxies: NamedProxyConfig[];
   /** ms SIGTERM may take: clients get 3001, then the process exits. */
   shutdown: { timeout: number };
+  /** Prometheus metrics route (on by default, unlike Centrifugo). */
+  prometheus: { enabled: boolean; handler_prefix: string };
+  /** Centrifugo's `/health` route; `/healthz` and `/readyz` are always served. */
+  health: { enabled: boolean; handler_prefix: string };
   /** Where channels, history and presence are shared: this process, or Redis for several nodes. */
   engine: {
     type?: 'memory' | 'redis';
@@ -202,4 +245,9 @@ export interface RealtimeConfig {
     /** ms */
     dismissed_retention: number;
   };
+}
+
+/** The inflated-size bound of a compressed WebSocket message, as Centrifugo derives it. */
+export function decompressedSizeLimit(websocket: WebSocketConfig): number {
+  return websocket.decompressed_message_size_limit || websocket.message_size_limit * 10;
 }

@@ -174,6 +174,14 @@ export class RealtimeNode implements SessionContext {
     return targets.length;
   }
 
+  /**
+   * A disconnect that reaches every node, as the server API's `disconnect` does: the same control
+   * command, so each node applies it to its own connections.
+   */
+  async disconnectEverywhere(selector: ConnectionSelector, disconnect: DisconnectCode): Promise<void> {
+    await this.control.broadcast({ method: 'disconnect', request: { ...selector, disconnect: { code: disconnect.code, reason: disconnect.reason } } });
+  }
+
   /** Server-side unsubscribe: the client gets an `unsubscribe` push with code 2000. */
   unsubscribe(selector: ConnectionSelector, channel: string): void {
     for (const session of this.select(selector)) session.unsubscribe(channel, UnsubscribeCodes.serverUnsubscribe);

@@ -75,11 +75,13 @@ export function createRequestListener(app: HttpApp): (req: IncomingMessage, res:
       return sendJson(res, 426, { error: { code: 104, message: `${path} takes a WebSocket upgrade; this request arrived without its Upgrade and Connection headers (a proxy in between drops them?)` } });
     }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    // Centrifugo's health endpoint answers an empty object.
+    if (config.health.enabled && path === config.health.handler_prefix) return sendJson(res, 200, {});
     if (path === '/readyz') {
       const readiness = await app.readiness();
       return sendJson(res, readiness.ready ? 200 : 503, readiness);
     }
-    if (path === '/metrics') {
+    if (config.prometheus.enabled && path === config.prometheus.handler_prefix) {
       const body = await node.metrics.registry.metrics();
       res.writeHead(200, { 'Content-Type': node.metrics.registry.contentType });
       return void res.end(body);

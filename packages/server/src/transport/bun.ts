@@ -145,7 +145,7 @@ export function bunRuntime(): Runtime {
           maxPayloadLength: config.websocket.message_size_limit,
           backpressureLimit: config.client.queue_max_size,
           closeOnBackpressureLimit: true,
-          perMessageDeflate: false,
+          perMessageDeflate: config.websocket.compression,
           // Liveness is the session's job (protocol pings, idle timeout), not the socket's.
           idleTimeout: 0,
           open(ws: BunSocket) {

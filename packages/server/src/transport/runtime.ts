@@ -1,4 +1,7 @@
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { ConfigError } from '../config/errors.js';
+import { tlsCredentials } from '../config/tls.js';
 import type { AddressInfo } from 'node:net';
 import { createRequestListener, type HttpApp } from '../http/server.js';
 import { attachWebSocketEndpoints } from './websocket.js';
@@ -23,7 +26,17 @@ export const nodeRuntime: Runtime = {
   name: 'node',
   async listen(app) {
     // A client that never finishes its request head (slowloris) is cut within ~10 s, not 65 s.
-    const server = createServer({ headersTimeout: 10_000, requestTimeout: 15_000, connectionsCheckingInterval: 1_000 }, createRequestListener(app));
+    const timeouts = { headersTimeout: 10_000, requestTimeout: 15_000, connectionsCheckingInterval: 1_000 };
+    const { tls } = app.node.config.http_server;
+    const listener = createRequestListener(app);
+    let server;
+    if (tls.enabled) {
+      const credentials = tlsCredentials(tls);
+      if ('problems' in credentials) throw new ConfigError(credentials.problems);
+      server = createTlsServer({ ...timeouts, ...credentials }, listener);
+    } else {
+      server = createServer(timeouts, listener);
+    }
     attachWebSocketEndpoints(server, app.admission, app.endpoints);
     const { port, address } = app.node.config.http_server;
     await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,8 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { closeReason, type ConnectionMeta, type Disconnect, type FanOut, type Transport } from '../core/index.js';
+import { closeReason, WRITE_EACH, type ConnectionMeta, type Disconnect, type FanOut, type Transport } from '../core/index.js';
+import { decompressedSizeLimit } from '../config/types.js';
 import { connectionMeta, webSocketEndpoint, type Endpoints } from './endpoints.js';
 import type { Admission, Refusal } from './policy.js';
 import { JSON_SUBPROTOCOL, unidirectionalConnect } from './websocket-shared.js';
@@ -71,12 +72,12 @@ class WebSocketTransport implements Transport {
   readonly emulation = false;
   readonly protocol = 'json';
   readonly pushesDisconnect = false;
-  readonly fanOut = NODE_WS_FAN_OUT;
 
   constructor(
     readonly ws: WsInternals,
     readonly meta: ConnectionMeta,
     readonly unidirectional: boolean,
+    readonly fanOut: FanOut,
   ) {}
 
   get name() {
@@ -123,11 +124,15 @@ export function attachWebSocketEndpoints(server: Server, admission: Admission, e
   const { node } = admission;
   const { config, log } = node;
   // One server per kind: `maxPayload` is per server, and each kind has its own size limit.
+  const { websocket } = config;
+  // With permessage-deflate `ws` checks maxPayload against the inflated message: the limit that
+  // keeps a small compressed frame from inflating into a huge one.
+  const perMessageDeflate = websocket.compression ? { zlibDeflateOptions: { level: websocket.compression_level }, threshold: websocket.compression_min_size } : false;
   const serverFor = (maxPayload: number) =>
     new WebSocketServer({
       noServer: true,
-      maxPayload,
-      perMessageDeflate: false,
+      maxPayload: websocket.compression ? decompressedSizeLimit(websocket) : maxPayload,
+      perMessageDeflate,
       clientTracking: false,
       handleProtocols: (protocols) => (protocols.has(JSON_SUBPROTOCOL) ? JSON_SUBPROTOCOL : false),
     });
@@ -148,7 +153,9 @@ export function attachWebSocketEndpoints(server: Server, admission: Admission, e
     if (refusal) return refuseUpgrade(socket, refusal);
     servers[endpoint].handleUpgrade(request, socket, head, (ws) => {
       const unidirectional = endpoint === 'uni_websocket';
-      const transport = new WebSocketTransport(ws as WsInternals, connectionMeta(request), unidirectional);
+      // A compressed connection gets frames deflated by `ws` with its own context, not shared bytes.
+      const compressed = (ws as WsInternals & { _extensions: Record<string, unknown> })._extensions['permessage-deflate'] !== undefined;
+      const transport = new WebSocketTransport(ws as WsInternals, connectionMeta(request), unidirectional, compressed ? WRITE_EACH : NODE_WS_FAN_OUT);
       const connection = node.accept(transport);
       const close = (d: Disconnect) => transport.close(d);
       let connectPending = unidirectional;

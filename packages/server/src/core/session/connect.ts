@@ -43,8 +43,16 @@ async function verifyConnectToken(session: Session, token: string | undefined): 
   }
 }
 
+/** Centrifugo's personal channel: `<namespace>:#<user>`, or `#<user>` without a namespace. */
+function personalChannel(session: Session, user: string): string | undefined {
+  const personal = session.ctx.config.client.subscribe_to_user_personal_channel;
+  if (!personal.enabled || user === '') return undefined;
+  return personal.personal_channel_namespace ? `${personal.personal_channel_namespace}:#${user}` : `#${user}`;
+}
+
 function serverSideChannels(session: Session, claims: ConnectionClaims): ChannelSpec[] {
-  const names = new Set([...claims.channels, ...Object.keys(claims.subs)]);
+  const personal = personalChannel(session, claims.user);
+  const names = new Set([...claims.channels, ...Object.keys(claims.subs), ...(personal ? [personal] : [])]);
   return [...names].map((name) => {
     const resolved = session.ctx.channels.resolve(name);
     if (!resolved.ok) throw new CommandError(resolved.error, `token channel ${name}`);
@@ -76,6 +84,10 @@ export async function handleConnect(session: Session, request: CommandRequests['
   metrics.connections.inc({ transport: transport.name });
   log.info({ event: 'connect', client: session.clientId, user: session.user, origin: session.meta.origin, user_agent: session.meta.userAgent, name: request.name, transport: transport.name }, 'client connected');
   session.ctx.events.connected({ client: session.clientId, user: session.user, transport: transport.name, at: now });
+  if (personalChannel(session, claims.user) && config.client.subscribe_to_user_personal_channel.single_connection) {
+    // One connection per user: the others, on any node, are closed as over the connection limit.
+    await session.ctx.disconnectEverywhere({ user: claims.user, whitelist: [session.clientId] }, DisconnectCodes.connectionLimit);
+  }
 
   const result: ConnectResult = { client: session.clientId, version };
   if (data !== undefined) result.data = data;

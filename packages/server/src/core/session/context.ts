@@ -1,4 +1,4 @@
-import type { ClientInfo, ErrorCode, JsonValue } from '@renum-realtime/protocol';
+import type { ClientInfo, DisconnectCode, ErrorCode, JsonValue } from '@renum-realtime/protocol';
 import type { TokenVerifier } from '../../auth/verifier.js';
 import type { Broker, PresenceStore } from '../../broker/broker.js';
 import type { RealtimeConfig } from '../../config/types.js';
@@ -51,6 +51,8 @@ export interface SessionContext {
   readonly version: string;
   /** A session is closed and done: the node stops tracking it. */
   forget(session: SessionState): void;
+  /** Closes a user's connections on every node (but the whitelisted clients). */
+  disconnectEverywhere(selector: { user: string; whitelist?: string[] }, disconnect: DisconnectCode): Promise<void>;
 }
 
 export interface SessionSubscription {
