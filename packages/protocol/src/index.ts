@@ -1,3 +1,4 @@
 export * from './codes.js';
 export * from './types.js';
 export * from './codec.js';
+export * from './protobuf/codec.js';
