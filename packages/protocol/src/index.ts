@@ -2,3 +2,4 @@ export * from './codes.js';
 export * from './types.js';
 export * from './codec.js';
 export * from './protobuf/codec.js';
+export * from './delta.js';
