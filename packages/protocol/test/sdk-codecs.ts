@@ -23,6 +23,8 @@ const utf8 = new TextEncoder();
 export const jsonBytes = (value: unknown): Uint8Array => utf8.encode(JSON.stringify(value));
 
 const PAYLOAD_KEYS = new Set(['data', 'conn_info', 'chan_info']);
+/** Map fields: an empty map and no map are the same on the wire. */
+const MAP_KEYS = new Set(['tags', 'subs', 'presence', 'headers']);
 
 const isEmptyCollection = (value: unknown): boolean =>
   (Array.isArray(value) && value.length === 0) ||
@@ -44,12 +46,16 @@ export function plainProtobuf(value: unknown, key = ''): unknown {
   return value;
 }
 
-/** JSON replies with proto3's defaults (false, 0, "", []) dropped, payloads left whole: what protobuf can carry. */
+/** JSON replies with proto3's defaults (false, 0, "", [], empty maps) dropped, payloads left whole: what protobuf can carry. */
 export function withoutDefaults(value: unknown, key = ''): unknown {
   if (PAYLOAD_KEYS.has(key)) return value;
   if (Array.isArray(value)) return value.map((item) => withoutDefaults(item));
+  // A map's entries are kept whatever their values: the key is on the wire.
+  if (MAP_KEYS.has(key)) return Object.fromEntries(Object.entries(value as object).map(([entry, item]) => [entry, withoutDefaults(item)]));
   if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value).filter(([, field]) => field !== false && field !== 0 && field !== '' && !(Array.isArray(field) && field.length === 0));
+    const entries = Object.entries(value).filter(
+      ([field, item]) => PAYLOAD_KEYS.has(field) || (item !== false && item !== 0 && item !== '' && !(Array.isArray(item) && item.length === 0) && !(MAP_KEYS.has(field) && isEmptyCollection(item))),
+    );
     return Object.fromEntries(entries.map(([field, item]) => [field, withoutDefaults(item, field)]));
   }
   return value;
