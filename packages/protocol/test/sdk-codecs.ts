@@ -26,6 +26,9 @@ const PAYLOAD_KEYS = new Set(['data', 'conn_info', 'chan_info']);
 /** Map fields: an empty map and no map are the same on the wire. */
 const MAP_KEYS = new Set(['tags', 'subs', 'presence', 'headers']);
 
+const isLong = (value: unknown): value is { toNumber(): number } =>
+  typeof value === 'object' && value !== null && 'low' in value && 'high' in value && 'unsigned' in value;
+
 const isEmptyCollection = (value: unknown): boolean =>
   (Array.isArray(value) && value.length === 0) ||
   (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype && Object.keys(value).length === 0);
@@ -37,7 +40,7 @@ const isEmptyCollection = (value: unknown): boolean =>
  */
 export function plainProtobuf(value: unknown, key = ''): unknown {
   if (value instanceof Uint8Array) return PAYLOAD_KEYS.has(key) ? JSON.parse(new TextDecoder().decode(value)) : Array.from(value);
-  if (protobuf.util.Long.isLong(value)) return (value as protobuf.Long).toNumber();
+  if (isLong(value)) return value.toNumber();
   if (Array.isArray(value)) return value.map((item) => plainProtobuf(item));
   if (typeof value === 'object' && value !== null) {
     const fields = Object.keys(value).filter((field) => !isEmptyCollection((value as Record<string, unknown>)[field]));
