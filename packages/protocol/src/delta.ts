@@ -30,14 +30,20 @@ export function fossilDelta(previous: Uint8Array | undefined, next: Uint8Array):
   return patch.length < next.length ? { data: patch, delta: true } : { data: next, delta: false };
 }
 
+/** A payload as JSON text; given as bytes already (JSON text encoded once, e.g. kept per channel), it is read back. */
 function payloadText(data: JsonValue): string {
-  return JSON.stringify(data) ?? 'null';
+  return data instanceof Uint8Array ? new TextDecoder().decode(data) : (JSON.stringify(data) ?? 'null');
+}
+
+function payloadBytes(data: JsonValue): Uint8Array {
+  return data instanceof Uint8Array ? data : utf8Encoder.encode(payloadText(data));
 }
 
 /**
  * What a delta subscriber receives in place of `publication`: `previousData` is the data of the
  * publication this subscriber received before on the channel, or undefined when this one is its
- * first since subscribing without recovery (then it goes full).
+ * first since subscribing without recovery (then it goes full). Either data may be given as its
+ * JSON text in UTF-8 bytes instead of a value, to spare encoding it again per publication.
  *
  * - protobuf: `data` is bytes, the JSON text or the patch (written as is by the protobuf encoder).
  * - JSON: `data` is a JSON *string* holding the JSON text or the patch, full publications
@@ -49,8 +55,8 @@ function payloadText(data: JsonValue): string {
  */
 export function fossilDeltaPublication(protocol: DeltaProtocol, publication: Publication, previousData?: JsonValue): Publication {
   const { delta: _ignored, ...rest } = publication;
-  const next = utf8Encoder.encode(payloadText(publication.data));
-  const patched = fossilDelta(previousData === undefined ? undefined : utf8Encoder.encode(payloadText(previousData)), next);
+  const next = payloadBytes(publication.data);
+  const patched = fossilDelta(previousData === undefined ? undefined : payloadBytes(previousData), next);
   if (protocol === 'protobuf') return patched.delta ? { ...rest, data: patched.data, delta: true } : { ...rest, data: next };
   const patchText = patched.delta ? decodeUtf8(patched.data) : undefined;
   if (patchText !== undefined) return { ...rest, data: patchText, delta: true };

@@ -73,6 +73,15 @@ describe('fossil delta', () => {
     expect(deltas).toBe(239);
   });
 
+  it.each(['json', 'protobuf'] as const)('%s: takes payloads as JSON text bytes as well, with the same result', (protocol) => {
+    const [previous, next] = [progressDocument(8), progressDocument(9)];
+    const fromBytes = fossilDeltaPublication(protocol, { data: new TextEncoder().encode(JSON.stringify(next)), offset: 9 }, new TextEncoder().encode(JSON.stringify(previous)));
+    expect(fromBytes).toEqual(fossilDeltaPublication(protocol, { data: next, offset: 9 }, previous));
+    expect(fromBytes.delta).toBe(true);
+    const first = fossilDeltaPublication(protocol, { data: new TextEncoder().encode(JSON.stringify(next)) });
+    expect(first).toEqual(fossilDeltaPublication(protocol, { data: next }));
+  });
+
   it.each(['json', 'protobuf'] as const)('%s: recovered publications go first full, then as a chain the SDK rebuilds', (protocol) => {
     const documents = [3, 4, 5, 6].map(progressDocument);
     const recovered = fossilDeltaPublications(protocol, documents.map((data, index) => ({ data, offset: index + 3 })));
