@@ -250,6 +250,32 @@ describe('encoders, judged by the SDK decoder', () => {
     expect(protobuf).toHaveLength(3);
   });
 
+  it('writes the same bytes as the SDK\'s own protobufjs encoder, generated from client.proto', () => {
+    // The SDK's ProtobufCodec.encodeReplies (its test helper) writes what it is given, defaults
+    // included, so our inputs here hold no proto3 defaults; payloads become their JSON text.
+    const sdkShape = (value: unknown, key = ''): unknown => {
+      if (['data', 'conn_info', 'chan_info'].includes(key)) return jsonBytes(value);
+      if (Array.isArray(value)) return value.map((item) => sdkShape(item));
+      if (typeof value !== 'object' || value === null) return value;
+      return Object.fromEntries(Object.entries(value).map(([field, item]) => [field, sdkShape(item, field)]));
+    };
+    const cases: [Uint8Array, object][] = [
+      [encodeProtobufReply(7, 'history', replies.history), { id: 7, history: replies.history }],
+      [encodeProtobufReply(7, 'presence', replies.presence), { id: 7, presence: replies.presence }],
+      [encodeProtobufReply(7, 'connect', replies.connect), { id: 7, connect: replies.connect }],
+      [encodeProtobufReply(7, 'subscribe', replies.subscribe), { id: 7, subscribe: replies.subscribe }],
+      [encodeProtobufReply(7, 'publish', {}), { id: 7, publish: {} }],
+      [encodeProtobufError(8, ErrorCodes.tooManyRequests), { id: 8, error: ErrorCodes.tooManyRequests }],
+      ...(Object.keys(pushes) as PushKind[])
+        .filter((kind) => kind !== 'connect') // its data is JSON null, which the SDK has no bytes for
+        .map((kind): [Uint8Array, object] => {
+          const [channel, body] = pushes[kind];
+          return [encodeProtobufPush(channel, kind, body as never), { push: { ...(channel === undefined ? {} : { channel }), [kind]: body } }];
+        }),
+    ];
+    for (const [ours, reply] of cases) expect(Buffer.from(ours).toString('hex'), JSON.stringify(reply)).toBe(Buffer.from(sdkProtobuf.encodeReplies([sdkShape(reply) as object])).toString('hex'));
+  });
+
   it('writes a payload that is already bytes as it is', () => {
     const raw = Uint8Array.of(1, 2, 3);
     const [reply] = sdkProtobuf.decodeReplies(encodeProtobufPush('c', 'pub', { data: raw }));

@@ -6,6 +6,7 @@ import protobuf from 'protobufjs/minimal.js';
 export interface SdkCodec {
   name(): string;
   encodeCommands(commands: object[]): Uint8Array & string;
+  encodeReplies(replies: object[]): Uint8Array;
   decodeReplies(data: unknown): Record<string, any>[];
   encodeEmulationRequest(request: { node: string; session: string; data: Uint8Array }): Uint8Array;
   applyDeltaIfNeeded(pub: unknown, prevValue: unknown): { newData: unknown; newPrevValue: Uint8Array; isDelta: boolean };
