@@ -36,6 +36,15 @@ import {
  */
 
 /**
+ * How a client asks for protobuf (centrifugal/centrifuge handler_websocket.go, handler_http_stream.go,
+ * emulation.go): the WebSocket subprotocol, or `cf_protocol=protobuf` (older `format=protobuf`) in
+ * the query; over HTTP, the Content-Type of the http_stream and `/emulation` POST bodies. SSE has no
+ * protobuf variant: the SDK puts the connect command in the URL as text.
+ */
+export const PROTOBUF_SUBPROTOCOL = 'centrifuge-protobuf';
+export const PROTOBUF_CONTENT_TYPE = 'application/octet-stream';
+
+/**
  * A command whose payload is not UTF-8 JSON. Not a `DecodeError`: the frame is well formed and its
  * other commands stand; the server answers this one with 107 (bad request), or, for a `send`, which
  * has no reply, logs it and drops it.
