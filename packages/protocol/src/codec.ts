@@ -85,6 +85,14 @@ function decodeMessage(value: unknown): ClientMessage {
     throw new DecodeError('command id must be an unsigned 32-bit integer');
   }
   const methods = Object.keys(rest);
+  return toClientMessage(id as number | undefined, methods, methods.length === 1 ? rest[methods[0] as string] : undefined);
+}
+
+/**
+ * The rules a command obeys whatever its encoding (JSON here, protobuf in `protobuf/`): one method
+ * or none (a pong), an id unless it is a `send`, and a request of the method's shape.
+ */
+export function toClientMessage(id: number | undefined, methods: readonly string[], request: unknown): ClientMessage {
   if (methods.length === 0) {
     if (id) throw new DecodeError('command has an id but no method');
     return { method: 'pong' };
@@ -94,8 +102,7 @@ function decodeMessage(value: unknown): ClientMessage {
   if (!Object.hasOwn(requestShapes, method)) throw new DecodeError(`unknown method "${method.slice(0, 32)}"`);
   const typedMethod = method as CommandMethod;
   if (typedMethod !== 'send' && !id) throw new DecodeError(`${method} command without id`);
-  const request = validateRequest(typedMethod, rest[method]);
-  return { id: (id as number | undefined) ?? 0, method: typedMethod, request } as ClientMessage;
+  return { id: id ?? 0, method: typedMethod, request: validateRequest(typedMethod, request) } as ClientMessage;
 }
 
 /**

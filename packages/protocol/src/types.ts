@@ -17,6 +17,8 @@ export interface Publication {
   info?: ClientInfo;
   offset?: number;
   tags?: Record<string, string>;
+  /** Fossil delta subscribers only: `data` is a patch against the previous publication (see delta.ts). */
+  delta?: boolean;
 }
 
 export interface StreamPosition {
@@ -50,6 +52,8 @@ export interface SubscribeRequest {
   recoverable?: boolean;
   join_leave?: boolean;
   flag?: number;
+  /** The delta compression the client asks for: `"fossil"` is the only one (Centrifugo v6). */
+  delta?: string;
 }
 
 export interface SubscribeResult {
@@ -63,6 +67,8 @@ export interface SubscribeResult {
   recovered?: boolean;
   was_recovering?: boolean;
   data?: JsonValue;
+  /** True when the subscription's publications come as fossil deltas (negotiated). */
+  delta?: boolean;
 }
 
 export interface ConnectResult {

@@ -1,0 +1,173 @@
+import { DecodeError, toClientMessage } from '../codec.js';
+import type {
+  ClientMessage,
+  CommandMethod,
+  CommandResults,
+  ConnectRequest as ConnectRequestType,
+  ProtocolError,
+  PushBodies,
+  PushKind,
+  ReplyMethod,
+} from '../types.js';
+import { type MessageSchema, Command, ConnectRequest, EmulationRequest, ErrorSchema, PUSH_CHANNEL, pushBodies, REPLY_ERROR, REPLY_ID, REPLY_PUSH, replyResults } from './schema.js';
+import {
+  createReader,
+  decoding,
+  delimited,
+  readLength,
+  readMessage,
+  writeNested,
+  writeScalar,
+  type DecodeContext,
+  type Reader,
+  type Writer,
+} from './wire.js';
+
+/**
+ * The Centrifugo client protocol in protobuf (`centrifuge-protobuf`), with the in-memory shapes of
+ * the JSON codec, so a session can speak either. Every encoder returns one length-delimited
+ * message, which is by itself a complete frame, as the SDK reads every binary frame or stream
+ * chunk as a sequence of `Reply.decodeDelimited`.
+ *
+ * Payloads (`data`, `info`, `conn_info`, `chan_info`) are `bytes` in protobuf and JSON values in
+ * our types: they travel as UTF-8 JSON text. The gateway stores JSON, so a command whose payload is
+ * not JSON text is refused on its own (`BinaryPayloadError`, answered with 107), a deliberate
+ * difference from Centrifugo, which passes binary payloads through.
+ */
+
+/**
+ * How a client asks for protobuf (centrifugal/centrifuge handler_websocket.go, handler_http_stream.go,
+ * emulation.go): the WebSocket subprotocol, or `cf_protocol=protobuf` (older `format=protobuf`) in
+ * the query; over HTTP, the Content-Type of the http_stream and `/emulation` POST bodies. SSE has no
+ * protobuf variant: the SDK puts the connect command in the URL as text.
+ */
+export const PROTOBUF_SUBPROTOCOL = 'centrifuge-protobuf';
+export const PROTOBUF_CONTENT_TYPE = 'application/octet-stream';
+
+/**
+ * A command whose payload is not UTF-8 JSON. Not a `DecodeError`: the frame is well formed and its
+ * other commands stand; the server answers this one with 107 (bad request), or, for a `send`, which
+ * has no reply, logs it and drops it.
+ */
+export class BinaryPayloadError extends Error {
+  readonly code = 'BINARY_PAYLOAD';
+  constructor(
+    readonly id: number,
+    readonly method: CommandMethod,
+    /** Where the payload sits, e.g. `publish.data`. */
+    readonly field: string,
+  ) {
+    super(`${field} is not UTF-8 JSON; this gateway carries JSON payloads only`);
+  }
+}
+
+export type ProtobufClientMessage = ClientMessage | BinaryPayloadError;
+
+function decodeCommand(reader: Reader, end: number): ProtobufClientMessage {
+  const context: DecodeContext = {};
+  const { id, ...requests } = readMessage(reader, end, Command, context, '');
+  const methods = Object.keys(requests);
+  const message = toClientMessage(id as number | undefined, methods, methods.length === 1 ? requests[methods[0] as string] : undefined);
+  if (context.binaryField !== undefined && message.method !== 'pong') return new BinaryPayloadError(message.id, message.method, context.binaryField);
+  return message;
+}
+
+/**
+ * Splits one binary frame (a WebSocket message, or the `data` of an emulation request) into its
+ * commands: varint length-delimited `Command`s, as the SDK's `encodeCommands` writes them. An empty
+ * command is a pong. Anything malformed is a `DecodeError` (the session closes with 3501).
+ */
+export function decodeProtobufFrame(bytes: Uint8Array, maxMessages: number): ProtobufClientMessage[] {
+  return decoding(() => {
+    const reader = createReader(bytes);
+    const messages: ProtobufClientMessage[] = [];
+    while (reader.pos < reader.len) {
+      if (messages.length >= maxMessages) throw new DecodeError(`frame carries more than ${maxMessages} commands`);
+      const end = readLength(reader, reader.len, 'command');
+      messages.push(decodeCommand(reader, end));
+    }
+    if (messages.length === 0) throw new DecodeError('empty frame');
+    return messages;
+  });
+}
+
+function decodeWhole(bytes: Uint8Array, schema: MessageSchema, context: DecodeContext): Record<string, unknown> {
+  return decoding(() => {
+    const reader = createReader(bytes);
+    return readMessage(reader, reader.len, schema, context, '');
+  });
+}
+
+/** The body the SDK posts to `/emulation` in protobuf mode: an `EmulationRequest`, not delimited. */
+export function decodeProtobufEmulationRequest(bytes: Uint8Array): { node: string; session: string; data: Uint8Array } {
+  const { node, session, data } = decodeWhole(bytes, EmulationRequest, {});
+  if (typeof node !== 'string' || node === '' || typeof session !== 'string' || session === '') throw new DecodeError('emulation request needs node and session');
+  return { node, session, data: (data as Uint8Array | undefined) ?? new Uint8Array(0) };
+}
+
+/**
+ * The connect request a unidirectional protobuf client sends alone: a bare `ConnectRequest`, not
+ * delimited (as Centrifugo's uni_grpc reads it). Empty bytes are a connect with no fields.
+ * @throws DecodeError when malformed; BinaryPayloadError when its data is not JSON.
+ */
+export function decodeProtobufConnectRequest(bytes: Uint8Array): ConnectRequestType {
+  const context: DecodeContext = {};
+  const request = decodeWhole(bytes, ConnectRequest, context);
+  if (context.binaryField !== undefined) throw new BinaryPayloadError(0, 'connect', `connect.${context.binaryField}`);
+  return request as ConnectRequestType;
+}
+
+function writeId(writer: Writer, id: number): void {
+  writeScalar(writer, REPLY_ID, 'uint32', id);
+}
+
+/** `Reply{id, <method>: result}`; the result is written even when empty, the SDK reads it by presence. */
+export function encodeProtobufReply<M extends ReplyMethod>(id: number, method: M, result: CommandResults[M]): Uint8Array {
+  const { number, schema } = replyResults[method];
+  return delimited((writer) => {
+    writeId(writer, id);
+    writeNested(writer, number, schema, result as unknown as Record<string, unknown>);
+  });
+}
+
+export function encodeProtobufError(id: number, error: ProtocolError): Uint8Array {
+  return delimited((writer) => {
+    writeId(writer, id);
+    writeNested(writer, REPLY_ERROR, ErrorSchema, { code: error.code, message: error.message, temporary: error.temporary === true });
+  });
+}
+
+function writePush<K extends PushKind>(writer: Writer, channel: string | undefined, kind: K, body: PushBodies[K]): void {
+  if (channel !== undefined) writeScalar(writer, PUSH_CHANNEL, 'string', channel);
+  const { number, schema } = pushBodies[kind];
+  writeNested(writer, number, schema, body as unknown as Record<string, unknown>);
+}
+
+/** `Reply{push: Push{channel, <kind>: body}}`, as bidirectional clients receive pushes. */
+export function encodeProtobufPush<K extends PushKind>(channel: string | undefined, kind: K, body: PushBodies[K]): Uint8Array {
+  return delimited((writer) => {
+    writer.uint32((REPLY_PUSH << 3) | 2).fork();
+    writePush(writer, channel, kind, body);
+    writer.ldelim();
+  });
+}
+
+/** A bare `Push`, as unidirectional transports carry it (no `Reply` envelope). */
+export function encodeProtobufUnidirectionalPush<K extends PushKind>(channel: string | undefined, kind: K, body: PushBodies[K]): Uint8Array {
+  return delimited((writer) => writePush(writer, channel, kind, body));
+}
+
+/** The server ping: an empty `Reply`, that is a zero length prefix. Shared: never mutate it. */
+export const PROTOBUF_PING: Uint8Array = Uint8Array.of(0);
+
+/** Several encoded messages in one frame: each is already length-delimited, so they are concatenated. */
+export function joinProtobufMessages(messages: readonly Uint8Array[]): Uint8Array {
+  if (messages.length === 1) return messages[0] as Uint8Array;
+  const frame = new Uint8Array(messages.reduce((total, message) => total + message.length, 0));
+  let offset = 0;
+  for (const message of messages) {
+    frame.set(message, offset);
+    offset += message.length;
+  }
+  return frame;
+}
