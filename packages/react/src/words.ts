@@ -25,6 +25,7 @@ const gatewayWords = {
   connectionLimit: 'You have too many open connections.',
   permissionDenied: 'You are not allowed to connect.',
   notAvailable: 'The server does not offer what this page asked for.',
+  tooManyErrors: 'This page sent too many requests the server refused.',
   idleTimeout: 'The connection was closed because it was idle.',
   messageTooBig: 'A message was too big for the server.',
 } as const satisfies Record<DisconnectCodeName, string>;
