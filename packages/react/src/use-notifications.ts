@@ -1,3 +1,4 @@
+'use client';
 import { useEffect, useMemo, useSyncExternalStore } from 'react';
 import type { NotificationsSnapshot } from './core/notifications.js';
 import { useRealtimeClient } from './provider.js';

@@ -1,6 +1,12 @@
 import type { PublicationContext } from 'centrifuge';
-import type { RealtimeClient } from './client.js';
+import type { ChannelRegistry } from './channels.js';
 import { SnapshotStore } from './snapshot.js';
+
+/** What an inbox needs of the client: its channels and RPC over the connection (not the whole client). */
+export interface InboxPort {
+  channels: ChannelRegistry;
+  rpc<T>(method: string, data: object): Promise<T>;
+}
 
 /** One inbox entry, as the gateway's notification inbox returns it (`notifications.list`). */
 export interface Notification {
@@ -54,7 +60,7 @@ export class NotificationsStore {
   private cursor: string | null = null;
 
   constructor(
-    private readonly client: RealtimeClient,
+    private readonly client: InboxPort,
     readonly user: string,
   ) {}
 
@@ -84,8 +90,7 @@ export class NotificationsStore {
 
   private async rpc<T>(method: string, data: object): Promise<T> {
     try {
-      const result = await this.client.centrifuge().rpc(method, data);
-      return result.data as T;
+      return await this.client.rpc<T>(method, data);
     } catch (error) {
       const { code = 0, message = String(error) } = error as { code?: number; message?: string };
       this.snapshot.update({ loading: false, error: { code, message } });

@@ -1,0 +1,116 @@
+import type { PublicationContext, StreamPosition, SubscribedContext } from 'centrifuge';
+import type { ChannelEntry, ChannelRegistry, Publication } from './channels.js';
+import { SnapshotStore } from './snapshot.js';
+
+/** Folds one publication into the state; pure, so a Server Component can run the same one over the server API's history. */
+export type ChannelReducer<S, T> = (state: S, publication: Publication<T>) => S;
+
+export interface ChannelStateOptions<S> {
+  /** State already built up to `position`, e.g. rendered by a Server Component from the server API's history. */
+  snapshot?: { state: S; position: StreamPosition };
+  /** How many publications of history to load on a fresh start; -1 (default) is all the server keeps. */
+  historyLimit?: number;
+}
+
+export interface ChannelStateSnapshot<S> {
+  state: S;
+  /** false while history loads after a fresh start or an unrecoverable gap. */
+  ready: boolean;
+  error: { code: number; message: string } | null;
+}
+
+/**
+ * A channel's state as `reducer` folds its history and live publications. On a first subscribe
+ * without a snapshot, and whenever the gateway cannot recover what was missed (`recovered:
+ * false`), the state restarts from `initial` and history is reloaded; live publications that
+ * arrive meanwhile are held and applied after it, by offset, so none is lost or applied twice.
+ * With `recovered: true` the SDK delivers the missed publications, and they fold in as usual.
+ */
+export class ChannelStateStore<S, T> {
+  readonly snapshot: SnapshotStore<ChannelStateSnapshot<S>>;
+  private entry: ChannelEntry | null = null;
+  /** Publications that arrived while history loads; null when none is loading. */
+  private held: Publication<T>[] | null = null;
+  private loads = 0;
+  private started = false;
+
+  constructor(
+    private readonly channels: ChannelRegistry,
+    readonly channel: string,
+    private readonly reducer: () => ChannelReducer<S, T>,
+    private readonly initial: S,
+    private readonly options: ChannelStateOptions<S> = {},
+  ) {
+    const snapshot = options.snapshot;
+    this.snapshot = new SnapshotStore<ChannelStateSnapshot<S>>({ state: snapshot ? snapshot.state : initial, ready: snapshot !== undefined, error: null });
+  }
+
+  private readonly listener = {
+    onSubscribed: (ctx: SubscribedContext) => {
+      if (!ctx.recovered) void this.reload();
+    },
+    onPublication: (ctx: PublicationContext) => this.apply(ctx as Publication<T>),
+  };
+
+  start(): void {
+    const since = this.options.snapshot?.position;
+    this.entry = this.channels.acquire(this.channel, { recover: true, ...(since ? { since } : {}) });
+    this.entry.listeners.add(this.listener);
+    // Subscribed before this store listened (another component's subscription, or a StrictMode
+    // remount during a load): no subscribed event will come, so load now. A snapshot from the
+    // server is of another moment than that subscription's position, so it is reloaded too.
+    const first = !this.started;
+    this.started = true;
+    if (this.entry.snapshot.get().status === 'subscribed' && (first || !this.snapshot.get().ready)) void this.reload();
+  }
+
+  stop(): void {
+    this.entry?.listeners.delete(this.listener);
+    this.entry = null;
+    this.loads++;
+    this.held = null;
+    this.channels.release(this.channel);
+  }
+
+  private apply(publication: Publication<T>): void {
+    if (this.held) {
+      this.held.push(publication);
+      return;
+    }
+    const current = this.snapshot.get();
+    this.snapshot.update({ state: this.reducer()(current.state, publication) });
+  }
+
+  private async reload(): Promise<void> {
+    const entry = this.entry;
+    if (!entry) return;
+    const load = ++this.loads;
+    this.held = [];
+    this.snapshot.update({ ready: false });
+    try {
+      const history = await entry.subscription.history({ limit: this.options.historyLimit ?? -1 });
+      if (load !== this.loads) return;
+      const reducer = this.reducer();
+      let state = this.initial;
+      let last = -1;
+      for (const publication of history.publications) {
+        state = reducer(state, { ...publication, channel: this.channel } as Publication<T>);
+        last = Math.max(last, publication.offset ?? -1);
+      }
+      for (const publication of this.held) {
+        if (publication.offset !== undefined && publication.offset <= last) continue;
+        state = reducer(state, publication);
+      }
+      this.snapshot.set({ state, ready: true, error: null });
+    } catch (error) {
+      if (load !== this.loads) return;
+      const { code = 0, message = String(error) } = error as { code?: number; message?: string };
+      // Without history the held publications are all there is: keep them rather than show nothing.
+      const reducer = this.reducer();
+      const state = this.held.reduce((s, publication) => reducer(s, publication), this.initial);
+      this.snapshot.set({ state, ready: true, error: { code, message } });
+    } finally {
+      if (load === this.loads) this.held = null;
+    }
+  }
+}
