@@ -30,5 +30,5 @@ export { RealtimeClient, type ConnectionSnapshot, type ConnectionStatus, type La
 export { ChannelRegistry, type SubscriptionSnapshot, type SubscriptionStatus, type ChannelOptions, type Publication, type GetSubscriptionToken } from './core/channels.js';
 export { ChannelStateStore, type ChannelReducer, type ChannelStateOptions, type ChannelStateSnapshot } from './core/channel-state.js';
 export type { FallbackReason, FallbackReport, FallbackState } from './core/fallback.js';
-export { NotificationsStore, inboxChannel, BROADCAST_CHANNEL, type Notification, type NotificationsSnapshot, type InboxEvent } from './core/notifications.js';
+export { NotificationsStore, inboxChannel, BROADCAST_CHANNEL, type Notification, type NotificationsSnapshot, type InboxEvent, type NotificationPage, type InitialInbox } from './core/notifications.js';
 export { UnauthorizedError, type TransportEndpoint, type TransportName, type StreamPosition } from 'centrifuge';

@@ -4,7 +4,10 @@
  * Crypto, so it runs on Node and on edge runtimes alike) and the gateway's server API (publish,
  * history, notification send, disconnect) over fetch.
  */
+import type { NotificationPage } from './core/notifications.js';
+
 export { ClientOnlyError } from './errors.js';
+export type { NotificationPage };
 
 export interface TokenClaims {
   /** `sub`, the user id; "" for an anonymous connection. */
@@ -109,6 +112,8 @@ export interface ServerApi {
   /** The channel's history and its current stream position: render it, and hand the position to `useChannelState`. */
   history<T = unknown>(channel: string, options?: { limit?: number; since?: StreamPosition; reverse?: boolean }): Promise<History<T>>;
   notificationSend(user: string, notification: NotificationInput): Promise<{ id: string }>;
+  /** A page of the user's inbox (dismissed ones included; the client hides them). */
+  notificationList(user: string, options?: { limit?: number; cursor?: string }): Promise<NotificationPage>;
   disconnect(user: string, disconnect?: { code: number; reason: string }): Promise<void>;
 }
 
@@ -139,6 +144,7 @@ export function createServerApi(options: ServerApiOptions): ServerApi {
     publish: (channel, data) => call('publish', { channel, data }),
     history: (channel, { limit = -1, since, reverse } = {}) => call('history', { channel, limit, ...(since ? { since } : {}), ...(reverse ? { reverse } : {}) }),
     notificationSend: (user, notification) => call('notification_send', { user, ...notification }),
+    notificationList: (user, { limit = 50, cursor } = {}) => call('notification_list', { user, limit, ...(cursor ? { cursor } : {}) }),
     disconnect: async (user, disconnect) => {
       await call('disconnect', { user, ...(disconnect ? { disconnect } : {}) });
     },

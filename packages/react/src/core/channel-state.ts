@@ -10,6 +10,12 @@ export interface ChannelStateOptions<S> {
   snapshot?: { state: S; position: StreamPosition };
   /** How many publications of history to load on a fresh start; -1 (default) is all the server keeps. */
   historyLimit?: number;
+  /**
+   * Loads the state from the app's own source of truth instead of the channel's history (which a
+   * restarted gateway may have lost). Publications that arrive meanwhile are folded in after it,
+   * so the reducer must ignore one it already has (e.g. by an id or sequence number).
+   */
+  load?: () => Promise<S>;
 }
 
 export interface ChannelStateSnapshot<S> {
@@ -77,8 +83,20 @@ export class ChannelStateStore<S, T> {
       this.held.push(publication);
       return;
     }
-    const current = this.snapshot.get();
-    this.snapshot.update({ state: this.reducer()(current.state, publication) });
+    this.snapshot.update({ state: this.fold(this.snapshot.get().state, [publication]) });
+  }
+
+  /** The state to restart from, and the offset it includes publications up to (-1: unknown, fold every held one). */
+  private async fresh(entry: ChannelEntry): Promise<{ state: S; after: number }> {
+    if (this.options.load) return { state: await this.options.load(), after: -1 };
+    const history = await entry.subscription.history({ limit: this.options.historyLimit ?? -1 });
+    const publications = history.publications.map((publication) => ({ ...publication, channel: this.channel }) as Publication<T>);
+    return { state: this.fold(this.initial, publications), after: Math.max(-1, ...publications.map((p) => p.offset ?? -1)) };
+  }
+
+  private fold(state: S, publications: readonly Publication<T>[]): S {
+    const reducer = this.reducer();
+    return publications.reduce((folded, publication) => reducer(folded, publication), state);
   }
 
   private async reload(): Promise<void> {
@@ -88,27 +106,15 @@ export class ChannelStateStore<S, T> {
     this.held = [];
     this.snapshot.update({ ready: false });
     try {
-      const history = await entry.subscription.history({ limit: this.options.historyLimit ?? -1 });
+      const { state, after } = await this.fresh(entry);
       if (load !== this.loads) return;
-      const reducer = this.reducer();
-      let state = this.initial;
-      let last = -1;
-      for (const publication of history.publications) {
-        state = reducer(state, { ...publication, channel: this.channel } as Publication<T>);
-        last = Math.max(last, publication.offset ?? -1);
-      }
-      for (const publication of this.held) {
-        if (publication.offset !== undefined && publication.offset <= last) continue;
-        state = reducer(state, publication);
-      }
-      this.snapshot.set({ state, ready: true, error: null });
+      const missed = this.held.filter((publication) => publication.offset === undefined || publication.offset > after);
+      this.snapshot.set({ state: this.fold(state, missed), ready: true, error: null });
     } catch (error) {
       if (load !== this.loads) return;
       const { code = 0, message = String(error) } = error as { code?: number; message?: string };
       // Without history the held publications are all there is: keep them rather than show nothing.
-      const reducer = this.reducer();
-      const state = this.held.reduce((s, publication) => reducer(s, publication), this.initial);
-      this.snapshot.set({ state, ready: true, error: { code, message } });
+      this.snapshot.set({ state: this.fold(this.initial, this.held), ready: true, error: { code, message } });
     } finally {
       if (load === this.loads) this.held = null;
     }

@@ -1,4 +1,4 @@
-import { UnauthorizedError, type Centrifuge, type JoinContext, type LeaveContext, type PublicationContext, type StreamPosition, type SubscribedContext, type Subscription } from 'centrifuge';
+import { UnauthorizedError, unsubscribedCodes, type Centrifuge, type JoinContext, type LeaveContext, type PublicationContext, type StreamPosition, type SubscribedContext, type Subscription } from 'centrifuge';
 import { warnOnce } from './dev.js';
 import { SnapshotStore } from './snapshot.js';
 
@@ -63,7 +63,9 @@ export class ChannelEntry {
       this.snapshot.update({ status: 'subscribed', recovered: ctx.recovered, generation: this.snapshot.get().generation + 1, streamPosition: ctx.streamPosition ?? null, error: null });
       for (const listener of this.listeners) listener.onSubscribed?.(ctx);
     });
-    sub.on('unsubscribed', (ctx) => this.snapshot.update({ status: 'unsubscribed', error: ctx.code >= 100 ? { code: ctx.code, message: ctx.reason } : null }));
+    // Server codes (>= 100) and a refused subscription token (the SDK's local `unauthorized`) are errors; an unsubscribe call is not.
+    const failed = (code: number) => code >= 100 || code === unsubscribedCodes.unauthorized;
+    sub.on('unsubscribed', (ctx) => this.snapshot.update({ status: 'unsubscribed', error: failed(ctx.code) ? { code: ctx.code, message: ctx.reason } : null }));
     sub.on('error', (ctx) => this.snapshot.update({ error: { code: ctx.error.code, message: ctx.error.message } }));
     sub.on('publication', (ctx) => {
       for (const listener of this.listeners) listener.onPublication?.(ctx);

@@ -4,7 +4,7 @@ import { realtimeEndpoints } from '../endpoints.js';
 import { describeClose } from '../words.js';
 import { ChannelRegistry } from './channels.js';
 import { FallbackRecorder, sendFallbackReport, toReport, type FallbackState } from './fallback.js';
-import { NotificationsStore } from './notifications.js';
+import { NotificationsStore, type InitialInbox } from './notifications.js';
 import { SnapshotStore } from './snapshot.js';
 
 export type ConnectionStatus = 'disconnected' | 'connecting' | 'connected';
@@ -105,10 +105,10 @@ export class RealtimeClient {
   }
 
   /** The inbox of `user`, one per provider, shared by every `useNotifications` of that user. */
-  notifications(user: string): NotificationsStore {
+  notifications(user: string, initial?: InitialInbox): NotificationsStore {
     let inbox = this.inboxes.get(user);
     if (!inbox) {
-      inbox = new NotificationsStore({ channels: this.channels, rpc: (method, data) => this.rpc(method, data) }, user);
+      inbox = new NotificationsStore({ channels: this.channels, rpc: (method, data) => this.rpc(method, data) }, user, initial);
       this.inboxes.set(user, inbox);
     }
     return inbox;

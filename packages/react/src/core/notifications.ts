@@ -38,9 +38,16 @@ export type InboxEvent =
   | { type: 'notification.updated'; ids: string[]; read_at?: string; dismissed_at?: string; unread_count: number }
   | { type: 'notification.removed'; id: string };
 
-interface ListResult {
+/** A page of the inbox, as `notifications.list` (and the server API's `notification_list`) return it. */
+export interface NotificationPage {
   items: Notification[];
   next_cursor: string | null;
+}
+
+/** What a Server Component rendered, so the client starts from it instead of an empty, loading inbox. */
+export interface InitialInbox {
+  page: NotificationPage;
+  unreadCount: number;
 }
 
 export const inboxChannel = (user: string): string => `notifications:inbox#${user}`;
@@ -55,14 +62,22 @@ const PAGE_SIZE = 50;
  * `notification.updated`, which carries the authoritative unread count.
  */
 export class NotificationsStore {
-  readonly snapshot = new SnapshotStore<NotificationsSnapshot>({ items: [], unreadCount: 0, loading: true, hasMore: false, error: null });
+  readonly snapshot: SnapshotStore<NotificationsSnapshot>;
   private refs = 0;
-  private cursor: string | null = null;
+  private cursor: string | null;
 
   constructor(
     private readonly client: InboxPort,
     readonly user: string,
-  ) {}
+    initial?: InitialInbox,
+  ) {
+    this.cursor = initial?.page.next_cursor ?? null;
+    this.snapshot = new SnapshotStore<NotificationsSnapshot>(
+      initial
+        ? { items: visible(initial.page.items), unreadCount: initial.unreadCount, loading: false, hasMore: initial.page.next_cursor !== null, error: null }
+        : { items: [], unreadCount: 0, loading: true, hasMore: false, error: null },
+    );
+  }
 
   private readonly listener = {
     onSubscribed: () => void this.reload(),
@@ -102,7 +117,7 @@ export class NotificationsStore {
   async reload(): Promise<void> {
     try {
       const [list, count] = await Promise.all([
-        this.rpc<ListResult>('notifications.list', { limit: PAGE_SIZE }),
+        this.rpc<NotificationPage>('notifications.list', { limit: PAGE_SIZE }),
         this.rpc<{ count: number }>('notifications.unread_count', {}),
       ]);
       this.cursor = list.next_cursor;
@@ -114,7 +129,7 @@ export class NotificationsStore {
 
   async loadMore(): Promise<void> {
     if (!this.cursor) return;
-    const list = await this.rpc<ListResult>('notifications.list', { cursor: this.cursor, limit: PAGE_SIZE });
+    const list = await this.rpc<NotificationPage>('notifications.list', { cursor: this.cursor, limit: PAGE_SIZE });
     this.cursor = list.next_cursor;
     const known = new Set(this.snapshot.get().items.map((n) => n.id));
     this.snapshot.update({ items: [...this.snapshot.get().items, ...visible(list.items).filter((n) => !known.has(n.id))], hasMore: list.next_cursor !== null });
