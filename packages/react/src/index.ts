@@ -17,6 +17,7 @@ export { createRealtime, type ChannelMap, type RpcMap, type ChannelName, type Ch
 export {
   resolveWebSocketUrl,
   resolveRealtimeUrl,
+  resolveGatewayUrl,
   WebSocketUrlError,
   WEBSOCKET_URL_VARIABLE,
   REALTIME_URL_VARIABLE,

@@ -15,7 +15,7 @@ function clientOnly<T>(name: string): T {
 }
 
 export { RealtimeProvider } from './provider.js';
-export { resolveWebSocketUrl, resolveRealtimeUrl, WebSocketUrlError, WEBSOCKET_URL_VARIABLE, REALTIME_URL_VARIABLE } from './url.js';
+export { resolveWebSocketUrl, resolveRealtimeUrl, resolveGatewayUrl, WebSocketUrlError, WEBSOCKET_URL_VARIABLE, REALTIME_URL_VARIABLE } from './url.js';
 export { realtimeEndpoints } from './endpoints.js';
 export { describeClose } from './words.js';
 export { ClientOnlyError } from './errors.js';

@@ -119,3 +119,12 @@ export function resolveRealtimeUrl(value: string | undefined | null, options: Re
     options,
   );
 }
+
+/**
+ * NEXT_PUBLIC_REALTIME_URL when set, else NEXT_PUBLIC_WEBSOCKET_URL (with its own checks and
+ * messages, as before). Each value is passed in literally, since Next.js inlines
+ * `process.env.NEXT_PUBLIC_*` only where it is written out.
+ */
+export function resolveGatewayUrl(values: { realtimeUrl?: string | null; webSocketUrl?: string | null }, options: Omit<ResolveWebSocketUrlOptions, 'variable'> = {}): string {
+  return values.realtimeUrl?.trim() ? resolveRealtimeUrl(values.realtimeUrl, options) : resolveWebSocketUrl(values.webSocketUrl, options);
+}

@@ -3,26 +3,19 @@
  * (the CLI, so it can be SIGKILLed and restarted on the same port) and the real publisher.
  * One file so that the slow `next build` runs once; tests run in order and share the servers.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countWebSockets, freePort, launchChromium, NEXT_BIN, postJson, ROOT, screenshot, sleep, spawnUntil, type Spawned } from './support.js';
+import { buildReactPackage, demoGateway, nextBuild as buildApp, nextStart, SECRET, API_KEY, seriousAxeFindings, startPublisher, type DemoGateway } from './next-app.js';
+import { countWebSockets, launchChromium, postJson, ROOT, screenshot, sleep, type Spawned } from './support.js';
 
 const APP_DIR = join(ROOT, 'examples/nextjs');
-const SERVER_CLI = join(ROOT, 'packages/server/dist/cli/main.js');
-const demoConfig = JSON.parse(readFileSync(join(APP_DIR, 'realtime.config.json'), 'utf8'));
-const API_KEY: string = demoConfig.http_api.key;
-const SECRET: string = demoConfig.client.token.hmac_secret_key;
 const TOKEN_TTL_SECONDS = 5;
 /** This run's own build output, so that concurrent runs and a developer's `next dev` do not collide. */
 const DIST_DIR = `.next-test-${process.pid}`;
 
-let gatewayPort: number;
-let tempDir: string;
-let configFile: string;
+let demo: DemoGateway;
 let gateway: Spawned;
 let publisher: Spawned;
 let next: Spawned;
@@ -31,54 +24,29 @@ let appUrl: string;
 let publisherUrl: string;
 let apiUrl: string;
 
-/** The demo gateway (the CLI's serve plus the notification inbox), as a process that can be SIGKILLed. */
-function startGateway(): Promise<Spawned> {
-  return spawnUntil(process.execPath, [SERVER_CLI, 'serve', '--config', configFile], { ready: /WebSocket: ws:/ });
-}
-
-function nextBuild(env: NodeJS.ProcessEnv): { code: number; output: string } {
-  const clean: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXT_DIST_DIR: DIST_DIR };
-  delete clean.NEXT_PUBLIC_WEBSOCKET_URL;
-  delete clean.NEXT_PUBLIC_APP_ENV;
-  try {
-    const output = execFileSync(process.execPath, [NEXT_BIN, 'build'], { cwd: APP_DIR, env: { ...clean, ...env }, encoding: 'utf8', stdio: 'pipe' });
-    return { code: 0, output };
-  } catch (error) {
-    const failed = error as { status: number; stdout: string; stderr: string };
-    return { code: failed.status, output: `${failed.stdout}${failed.stderr}` };
-  }
-}
+const nextBuild = (env: NodeJS.ProcessEnv) => buildApp(APP_DIR, DIST_DIR, env);
 
 beforeAll(async () => {
   // The server's dist (the CLI) comes from `npm run build`; the app bundles packages/react's dist.
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/react'], { cwd: ROOT, stdio: 'inherit' });
-  gatewayPort = await freePort();
-  tempDir = mkdtempSync(join(tmpdir(), 'renum-demo-'));
-  configFile = join(tempDir, 'realtime.config.json');
-  writeFileSync(configFile, JSON.stringify({ ...demoConfig, data_dir: join(tempDir, 'data'), log: { level: 'warn' }, http_server: { address: '127.0.0.1', port: gatewayPort } }));
-  const build = nextBuild({ NEXT_PUBLIC_WEBSOCKET_URL: `ws://127.0.0.1:${gatewayPort}/ws`, NEXT_PUBLIC_APP_ENV: 'local' });
+  buildReactPackage();
+  demo = await demoGateway();
+  const build = nextBuild({ NEXT_PUBLIC_WEBSOCKET_URL: `ws://127.0.0.1:${demo.port}/ws`, NEXT_PUBLIC_APP_ENV: 'local' });
   if (build.code !== 0) throw new Error(`next build failed:\n${build.output}`);
 
-  gateway = await startGateway();
-  apiUrl = `http://127.0.0.1:${gatewayPort}/api`;
-  const publisherPort = await freePort();
-  publisherUrl = `http://127.0.0.1:${publisherPort}`;
-  publisher = await spawnUntil(process.execPath, ['examples/publisher/index.mjs', '--api', apiUrl, '--key', API_KEY, '--serve', String(publisherPort)], { ready: /publisher listening/ });
-  const appPort = await freePort();
-  appUrl = `http://127.0.0.1:${appPort}`;
-  next = await spawnUntil(process.execPath, [NEXT_BIN, 'start', '-p', String(appPort), '-H', '127.0.0.1'], {
-    cwd: APP_DIR,
-    ready: /Ready in/,
-    env: {
-      NEXT_TELEMETRY_DISABLED: '1',
-      NEXT_DIST_DIR: DIST_DIR,
-      REALTIME_TOKEN_SECRET: SECRET,
-      REALTIME_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS),
-      REALTIME_API_URL: apiUrl,
-      REALTIME_API_KEY: API_KEY,
-      PUBLISHER_URL: publisherUrl,
-    },
+  gateway = await demo.start();
+  apiUrl = demo.apiUrl;
+  const backEnd = await startPublisher(apiUrl);
+  publisher = backEnd.process;
+  publisherUrl = backEnd.url;
+  const app = await nextStart(APP_DIR, DIST_DIR, {
+    REALTIME_TOKEN_SECRET: SECRET,
+    REALTIME_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS),
+    REALTIME_API_URL: apiUrl,
+    REALTIME_API_KEY: API_KEY,
+    PUBLISHER_URL: publisherUrl,
   });
+  next = app.process;
+  appUrl = app.url;
   browser = await launchChromium();
 }, 240_000);
 
@@ -88,7 +56,7 @@ afterAll(async () => {
   await publisher?.stop();
   await gateway?.stop();
   rmSync(join(APP_DIR, DIST_DIR), { recursive: true, force: true });
-  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  if (demo) rmSync(demo.tempDir, { recursive: true, force: true });
 });
 
 async function openAs(user: string, path: string, context?: BrowserContext): Promise<{ page: Page; sockets: { readonly count: number }; context: BrowserContext }> {
@@ -143,6 +111,7 @@ describe('Next.js example in Chromium', { timeout: 60_000 }, () => {
     await page.click('[data-testid=bell]');
     await page.waitForSelector('[data-testid=notification][data-read=false]:has-text("Run run-ok completed")');
     await screenshot(page, 'demo-readme');
+    expect(await seriousAxeFindings(page), 'axe on the execution page with the inbox open').toEqual([]);
     // The README's picture is refreshed on request only, so a test run leaves the tree clean.
     if (process.env.UPDATE_DOCS_SCREENSHOTS) await page.screenshot({ path: join(ROOT, 'docs/demo.png') });
     expect(sockets.count).toBe(1);
@@ -174,7 +143,7 @@ describe('Next.js example in Chromium', { timeout: 60_000 }, () => {
     await screenshot(page, 'reconnecting');
     const stepsBeforeRestart = (await renderedSteps(page)).length;
     await sleep(1500); // the publisher keeps producing (and retrying) while the gateway is down
-    gateway = await startGateway();
+    gateway = await demo.start();
 
     await waitForStatus(page, 'completed', 40_000);
     await page.waitForFunction(() => !document.querySelector('[data-testid=connection-banner]'));
@@ -197,6 +166,7 @@ describe('Next.js example in Chromium', { timeout: 60_000 }, () => {
     await page.click('[data-testid=bell]');
     const item = await page.waitForSelector('[data-testid=notification]:has-text("Weekly report ready")');
     expect(await item.getAttribute('data-read')).toBe('false');
+    expect(await seriousAxeFindings(page), 'axe on the home page with the inbox open').toEqual([]);
     await screenshot(page, 'notification-unread');
     await context.close();
   });
@@ -216,6 +186,9 @@ describe('Next.js example in Chromium', { timeout: 60_000 }, () => {
     await first.page.click('[data-testid=notification]:has-text("Invoice paid") >> text=Mark read');
     await second.page.waitForSelector('[data-testid=unread-count]:text-is("2")');
     await second.page.waitForSelector('[data-testid=notification][data-read=true]:has-text("Invoice paid")');
+    // Read and unread look different: the nav's link style does not leak into the inbox.
+    const weight = (title: string) => second.page.$eval(`[data-testid=notification]:has-text("${title}") .title`, (el) => getComputedStyle(el).fontWeight);
+    expect(Number(await weight('New comment'))).toBeGreaterThan(Number(await weight('Invoice paid')));
     await screenshot(second.page, 'notification-second-tab-after-mark-read');
 
     await first.page.click('[data-testid=notification]:has-text("Deploy finished") >> text=Dismiss');
