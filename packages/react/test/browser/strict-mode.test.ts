@@ -67,6 +67,7 @@ it('opens one socket and one shared subscription under StrictMode, and closes it
   const page = await browser.newPage();
   const sockets = countWebSockets(page);
   const token = await gw.token('erin');
+  for (const text of ['h1', 'h2']) await gw.api('publish', { channel: 'chat:state', data: { text } });
   await page.goto(`${pageUrl}?url=${encodeURIComponent(gw.url)}&token=${encodeURIComponent(token)}`);
   await page.waitForSelector('[data-testid=status][data-status=connected][data-users=erin]');
   await page.waitForSelector('[data-testid=feed-a][data-status=subscribed]');
@@ -79,12 +80,17 @@ it('opens one socket and one shared subscription under StrictMode, and closes it
   await page.waitForSelector('[data-testid=feed-b]:text("1")');
   await page.click('[data-testid=rpc]');
   await page.waitForSelector('[data-testid=rpc]:text-is("ping")');
+  // useChannelState: the history published before the page opened, then live; usePublish over the socket.
+  await page.waitForSelector('[data-testid=board][data-ready=true]:text-is("h1,h2")');
+  await page.click('[data-testid=publish]');
+  await page.waitForSelector('[data-testid=board]:text-is("h1,h2,n3")');
   await screenshot(page, 'strict-mode-connected');
   await sleep(300);
   expect(sockets.count).toBe(1);
   expect(await numClients()).toBe(1);
   const { channels } = await gw.api<{ channels: Record<string, { num_clients: number }> }>('channels', {});
   expect(channels['chat:strict']?.num_clients).toBe(1);
+  expect(channels['chat:state']?.num_clients).toBe(1);
 
   await page.click('[data-testid=unmount]');
   const deadline = Date.now() + 5000;
@@ -93,4 +99,40 @@ it('opens one socket and one shared subscription under StrictMode, and closes it
   await sleep(500);
   expect(sockets.count).toBe(1);
   await page.close();
+}, 30_000);
+
+it('keeps answering server pings after the tab froze for a while: same socket, still live', async () => {
+  // Pings every second; a pong missing for 3 s closes the connection (and the SDK would reconnect: a second socket).
+  const pinging = await startGateway({ client: { ping_interval: '1s', pong_timeout: '3s' } });
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const sockets = countWebSockets(page);
+    const token = await pinging.token('fern');
+    await page.goto(`${pageUrl}?url=${encodeURIComponent(pinging.url)}&token=${encodeURIComponent(token)}`);
+    await page.waitForSelector('[data-testid=feed-a][data-status=subscribed]');
+
+    // Headless Chromium keeps every tab visible, and its lifecycle freeze applies to hidden tabs
+    // only; pausing the main thread in the debugger is the same for the page: no task runs, and
+    // what the socket receives meanwhile waits. Paused for less than the pong timeout, at a ping.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Debugger.enable');
+    const paused = new Promise<void>((resolve) => cdp.once('Debugger.paused', () => resolve()));
+    await cdp.send('Debugger.pause');
+    await paused; // the next task the page runs (a ping arriving, at the latest) stops here
+    await sleep(1500);
+    await cdp.send('Debugger.resume');
+    await cdp.send('Debugger.disable');
+    // Several more ping periods.
+    await sleep(4000);
+    await pinging.api('publish', { channel: 'chat:strict', data: { text: 'still there?' } });
+    await page.waitForSelector('[data-testid=feed-a]:text("1")');
+    expect(await page.getAttribute('[data-testid=status]', 'data-status')).toBe('connected');
+    expect(sockets.count).toBe(1);
+    const info = await pinging.api<{ nodes: Array<{ num_clients: number }> }>('info', {});
+    expect(info.nodes[0]!.num_clients).toBe(1);
+  } finally {
+    await context.close();
+    await pinging.close();
+  }
 }, 30_000);
