@@ -6,10 +6,11 @@
 export class ClientOnlyError extends Error {
   override readonly name = 'ClientOnlyError';
   readonly code = 'client_only';
-  constructor(readonly exportName: string) {
-    super(
-      `@renum-realtime/react: ${exportName} is client-only. Use it in a module marked "use client", ` +
-        'or import the server helpers (token minting, publishing, notifications) from @renum-realtime/react/server.',
-    );
+  constructor(
+    readonly exportName: string,
+    why = `${exportName} is client-only. Use it in a module marked "use client", ` +
+      'or import the server helpers (token minting, publishing, notifications) from @renum-realtime/react/server.',
+  ) {
+    super(`@renum-realtime/react: ${why}`);
   }
 }

@@ -13,6 +13,7 @@ export {
   type Publish,
 } from './hooks.js';
 export { useNotifications, type NotificationsState } from './use-notifications.js';
+export { useSuspenseChannelState, useSuspenseNotifications } from './suspense.js';
 export { createRealtime, type ChannelMap, type RpcMap, type ChannelName, type ChannelData, type ChannelPattern, type TypedRealtime } from './typed.js';
 export {
   resolveWebSocketUrl,

@@ -29,4 +29,6 @@ export const usePresence = clientOnly<typeof client.usePresence>('usePresence');
 export const useRpc = clientOnly<typeof client.useRpc>('useRpc');
 export const usePublish = clientOnly<typeof client.usePublish>('usePublish');
 export const useNotifications = clientOnly<typeof client.useNotifications>('useNotifications');
+export const useSuspenseChannelState = clientOnly<typeof client.useSuspenseChannelState>('useSuspenseChannelState');
+export const useSuspenseNotifications = clientOnly<typeof client.useSuspenseNotifications>('useSuspenseNotifications');
 export const createRealtime = clientOnly<typeof client.createRealtime>('createRealtime');

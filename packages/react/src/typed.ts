@@ -2,6 +2,7 @@ import type { StreamPosition } from 'centrifuge';
 import type { ChannelReducer, ChannelStateOptions, ChannelStateSnapshot } from './core/channel-state.js';
 import type { SubscriptionSnapshot } from './core/channels.js';
 import { useChannelState, usePublish, useRpc, useSubscription, type Publish, type UseSubscriptionOptions } from './hooks.js';
+import { useSuspenseChannelState } from './suspense.js';
 
 /**
  * Typed channels: a map from channel name or pattern (`'execution:*'` matches `execution:42`) to
@@ -27,6 +28,7 @@ export interface TypedRealtime<M extends ChannelMap, R extends RpcMap> {
     initial: S,
     options?: ChannelStateOptions<S>,
   ): ChannelStateSnapshot<S>;
+  useSuspenseChannelState<C extends ChannelName<M>, S>(channel: C, reducer: ChannelReducer<S, ChannelData<M, C>>, initial: S, options?: ChannelStateOptions<S>): S;
   usePublish<C extends ChannelName<M>>(channel: C): Publish<ChannelData<M, C>>;
   useRpc(): <K extends keyof R & string>(method: K, data: R[K]['request']) => Promise<R[K]['response']>;
 }
@@ -42,7 +44,7 @@ export interface TypedRealtime<M extends ChannelMap, R extends RpcMap> {
  * No runtime cost: the same hooks, under the RealtimeProvider of the tree.
  */
 export function createRealtime<M extends ChannelMap, R extends RpcMap = Record<never, never>>(): TypedRealtime<M, R> {
-  return { useSubscription, useChannelState, usePublish, useRpc } as unknown as TypedRealtime<M, R>;
+  return { useSubscription, useChannelState, useSuspenseChannelState, usePublish, useRpc } as unknown as TypedRealtime<M, R>;
 }
 
 export type { StreamPosition };

@@ -36,7 +36,7 @@ beforeAll(() => {
 
 describe('entry points for the App Router', () => {
   it('keeps "use client" on every built module that uses hooks or context, and on none other', () => {
-    const marked = ['provider.js', 'hooks.js', 'use-notifications.js'];
+    const marked = ['provider.js', 'hooks.js', 'use-notifications.js', 'suspense.js'];
     for (const file of marked) expect(readFileSync(join(DIST, file), 'utf8').startsWith("'use client';"), file).toBe(true);
     for (const file of ['index.js', 'server.js', 'react-server.js', 'url.js', 'core/client.js', 'typed.js']) {
       expect(readFileSync(join(DIST, file), 'utf8').includes("'use client'"), file).toBe(false);
@@ -59,7 +59,7 @@ describe('entry points for the App Router', () => {
 
   it('the react-server build throws a typed ClientOnlyError for hooks, and keeps the server-safe helpers', async () => {
     const serverBuild = await import(join(DIST, 'react-server.js'));
-    for (const name of ['useSubscription', 'useConnectionState', 'useChannelState', 'usePublish', 'useRpc', 'useNotifications', 'usePresence', 'createRealtime']) {
+    for (const name of ['useSubscription', 'useConnectionState', 'useChannelState', 'usePublish', 'useRpc', 'useNotifications', 'usePresence', 'useSuspenseChannelState', 'useSuspenseNotifications', 'createRealtime']) {
       let caught: unknown;
       try {
         serverBuild[name]('x');

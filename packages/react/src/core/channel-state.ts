@@ -39,6 +39,7 @@ export class ChannelStateStore<S, T> {
   private held: Publication<T>[] | null = null;
   private loads = 0;
   private started = false;
+  private holds = 0;
 
   constructor(
     private readonly channels: ChannelRegistry,
@@ -58,7 +59,9 @@ export class ChannelStateStore<S, T> {
     onPublication: (ctx: PublicationContext) => this.apply(ctx as Publication<T>),
   };
 
+  /** Holds the channel; several holders (a Suspense hold, the mounted component, StrictMode's second mount) share one subscription. */
   start(): void {
+    if (this.holds++ > 0) return;
     const since = this.options.snapshot?.position;
     this.entry = this.channels.acquire(this.channel, { recover: true, ...(since ? { since } : {}) });
     this.entry.listeners.add(this.listener);
@@ -70,7 +73,19 @@ export class ChannelStateStore<S, T> {
     if (this.entry.snapshot.get().status === 'subscribed' && (first || !this.snapshot.get().ready)) void this.reload();
   }
 
+  /**
+   * For a Suspense fallback: subscribes while nobody has yet (a suspended component runs no
+   * effect), and resolves once the state is loaded. The hold is let go then; the component that
+   * mounts holds the subscription from there (the registry keeps it for one task in between).
+   */
+  whenReady(): Promise<void> {
+    const ready = this.snapshot.when((s) => s.ready);
+    this.start();
+    return ready.then(() => this.stop());
+  }
+
   stop(): void {
+    if (--this.holds > 0) return;
     this.entry?.listeners.delete(this.listener);
     this.entry = null;
     this.loads++;

@@ -2,6 +2,7 @@ import { Centrifuge, UnauthorizedError, type Options, type TransportEndpoint, ty
 import { DisconnectCodes } from '@renum-realtime/protocol';
 import { realtimeEndpoints } from '../endpoints.js';
 import { describeClose } from '../words.js';
+import type { ChannelStateStore } from './channel-state.js';
 import { ChannelRegistry } from './channels.js';
 import { FallbackRecorder, sendFallbackReport, toReport, type FallbackState } from './fallback.js';
 import { NotificationsStore, type InitialInbox } from './notifications.js';
@@ -65,6 +66,7 @@ export class RealtimeClient {
   private pending: ReturnType<typeof setTimeout> | null = null;
   private readonly cleanups: Array<() => void> = [];
   private readonly inboxes = new Map<string, NotificationsStore>();
+  private readonly suspendingStates = new Map<string, ChannelStateStore<unknown, unknown>>();
 
   constructor(
     /** The gateway: a base `https://rt.example.com`, or a `wss://…/connection/websocket` (or `/ws`) URL. */
@@ -114,6 +116,19 @@ export class RealtimeClient {
     return inbox;
   }
 
+  /**
+   * One channel state per channel for the Suspense hooks, which need the same store across the
+   * render that suspends and the one that mounts. The first component's reducer and options make it.
+   */
+  channelState<S, T>(channel: string, make: () => ChannelStateStore<S, T>): ChannelStateStore<S, T> {
+    let store = this.suspendingStates.get(channel) as ChannelStateStore<S, T> | undefined;
+    if (!store) {
+      store = make();
+      this.suspendingStates.set(channel, store as ChannelStateStore<unknown, unknown>);
+    }
+    return store;
+  }
+
   async rpc<T = unknown>(method: string, data: unknown = {}): Promise<T> {
     return (await this.centrifuge().rpc(method, data)).data as T;
   }
@@ -139,6 +154,7 @@ export class RealtimeClient {
         this.client.disconnect();
         this.channels.clear();
         this.inboxes.clear();
+        this.suspendingStates.clear();
         for (const cleanup of this.cleanups.splice(0)) cleanup();
         this.client = null;
       }

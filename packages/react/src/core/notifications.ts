@@ -95,6 +95,13 @@ export class NotificationsStore {
     if (own.snapshot.get().status === 'subscribed') void this.reload();
   }
 
+  /** For a Suspense fallback: holds the inbox until the first list arrived (see ChannelStateStore.whenReady). */
+  whenLoaded(): Promise<void> {
+    const loaded = this.snapshot.when((s) => !s.loading);
+    this.retain();
+    return loaded.then(() => this.release());
+  }
+
   release(): void {
     if (--this.refs > 0) return;
     this.client.channels.peek(inboxChannel(this.user))?.listeners.delete(this.listener);

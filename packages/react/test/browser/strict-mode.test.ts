@@ -68,6 +68,7 @@ it('opens one socket and one shared subscription under StrictMode, and closes it
   const sockets = countWebSockets(page);
   const token = await gw.token('erin');
   for (const text of ['h1', 'h2']) await gw.api('publish', { channel: 'chat:state', data: { text } });
+  await gw.api('publish', { channel: 'chat:suspense', data: { text: 's1' } });
   await page.goto(`${pageUrl}?url=${encodeURIComponent(gw.url)}&token=${encodeURIComponent(token)}`);
   await page.waitForSelector('[data-testid=status][data-status=connected][data-users=erin]');
   await page.waitForSelector('[data-testid=feed-a][data-status=subscribed]');
@@ -84,6 +85,11 @@ it('opens one socket and one shared subscription under StrictMode, and closes it
   await page.waitForSelector('[data-testid=board][data-ready=true]:text-is("h1,h2")');
   await page.click('[data-testid=publish]');
   await page.waitForSelector('[data-testid=board]:text-is("h1,h2,n3")');
+  // useSuspenseChannelState: the fallback until the history is in, then the state, live.
+  await page.waitForSelector('[data-testid=suspense-board]:text-is("s1")');
+  expect(await page.$('[data-testid=suspense-fallback]')).toBeNull();
+  await gw.api('publish', { channel: 'chat:suspense', data: { text: 's2' } });
+  await page.waitForSelector('[data-testid=suspense-board]:text-is("s1,s2")');
   await screenshot(page, 'strict-mode-connected');
   await sleep(300);
   expect(sockets.count).toBe(1);
@@ -91,6 +97,7 @@ it('opens one socket and one shared subscription under StrictMode, and closes it
   const { channels } = await gw.api<{ channels: Record<string, { num_clients: number }> }>('channels', {});
   expect(channels['chat:strict']?.num_clients).toBe(1);
   expect(channels['chat:state']?.num_clients).toBe(1);
+  expect(channels['chat:suspense']?.num_clients).toBe(1);
 
   await page.click('[data-testid=unmount]');
   const deadline = Date.now() + 5000;
@@ -99,11 +106,12 @@ it('opens one socket and one shared subscription under StrictMode, and closes it
   await sleep(500);
   expect(sockets.count).toBe(1);
   await page.close();
-}, 30_000);
+}, 40_000);
 
 it('keeps answering server pings after the tab froze for a while: same socket, still live', async () => {
-  // Pings every second; a pong missing for 3 s closes the connection (and the SDK would reconnect: a second socket).
-  const pinging = await startGateway({ client: { ping_interval: '1s', pong_timeout: '3s' } });
+  // A ping every 3 s; a pong missing 2.5 s after it closes the connection (and the SDK would
+  // reconnect: a second socket). Centrifugo requires ping_interval > pong_timeout.
+  const pinging = await startGateway({ client: { ping_interval: '3s', pong_timeout: '2500ms' } });
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -120,11 +128,11 @@ it('keeps answering server pings after the tab froze for a while: same socket, s
     const paused = new Promise<void>((resolve) => cdp.once('Debugger.paused', () => resolve()));
     await cdp.send('Debugger.pause');
     await paused; // the next task the page runs (a ping arriving, at the latest) stops here
-    await sleep(1500);
+    await sleep(1000);
     await cdp.send('Debugger.resume');
     await cdp.send('Debugger.disable');
-    // Several more ping periods.
-    await sleep(4000);
+    // Two more ping periods.
+    await sleep(6500);
     await pinging.api('publish', { channel: 'chat:strict', data: { text: 'still there?' } });
     await page.waitForSelector('[data-testid=feed-a]:text("1")');
     expect(await page.getAttribute('[data-testid=status]', 'data-status')).toBe('connected');
@@ -135,4 +143,4 @@ it('keeps answering server pings after the tab froze for a while: same socket, s
     await context.close();
     await pinging.close();
   }
-}, 30_000);
+}, 40_000);
