@@ -3,6 +3,7 @@ import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
 import { ConnectionBanner } from '../../nextjs/components/ConnectionBanner';
 import { NotificationBell } from '../../nextjs/components/NotificationBell';
+import { TransportBadge } from '../../nextjs/components/TransportBadge';
 import { Providers } from '../components/Providers';
 import { currentUser, initialInbox } from '../lib/server';
 import '../../nextjs/styles/globals.css';
@@ -25,6 +26,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <Link href="/">Renum Realtime demo</Link>
             <Link href="/inbox">Inbox</Link>
             <span className="muted">signed in as {user}</span>
+            <TransportBadge />
             <NotificationBell user={user} {...(inbox ? { initial: inbox } : {})} />
           </nav>
           <main>{children}</main>

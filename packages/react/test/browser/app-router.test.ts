@@ -115,6 +115,7 @@ describe('App Router example in Chromium', { timeout: 90_000 }, () => {
     // Subscribed from the rendered position: recovered, nothing to reload.
     expect(eventReloads()).toBe(0);
     expect(sockets.count).toBe(1);
+    expect(await page.textContent('[data-testid=transport]')).toBe('live over WebSocket');
     expect(await seriousAxeFindings(page), 'axe on the execution page').toEqual([]);
     await screenshot(page, 'app-router-execution');
     await context.close();

@@ -105,6 +105,7 @@ describe('Next.js example in Chromium', { timeout: 60_000 }, () => {
     const steps = (await runLog('run-ok')).filter((e) => e.type === 'step_update').map((e) => e.seq);
     expect(await renderedSteps(page)).toEqual(steps);
     expect(steps).toHaveLength(12);
+    expect(await page.getAttribute('[data-testid=transport]', 'data-transport')).toBe('websocket');
     await screenshot(page, 'execution-completed');
     // The run's end notification reaches the bell live.
     await page.waitForSelector('[data-testid=unread-count]:text-is("1")');
