@@ -4,50 +4,28 @@
  * API, the client components take over with no flash and no event twice, a gap the gateway
  * cannot recover (`recovered: false`) makes the page refetch, and axe finds nothing serious.
  */
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi } from '../../../server/test/support/gateway.js';
-import { API_KEY, buildReactPackage, demoGateway, nextBuild, nextStart, SECRET, seriousAxeFindings, startPublisher, type DemoGateway } from './next-app.js';
-import { countWebSockets, launchChromium, postJson, ROOT, screenshot, sleep, type Spawned } from './support.js';
+import { API_KEY, nextBuild, seriousAxeFindings, startDemoStack, type DemoStack } from './next-app.js';
+import { countWebSockets, postJson, ROOT, screenshot, sleep } from './support.js';
 
 const APP_DIR = join(ROOT, 'examples/nextjs-app');
 const DIST_DIR = `.next-test-${process.pid}`;
 
-let demo: DemoGateway;
-let gateway: Spawned;
-let publisher: Spawned;
-let next: Spawned;
-let browser: Browser;
+let stack: DemoStack;
 let appUrl: string;
 let publisherUrl: string;
 
 beforeAll(async () => {
-  buildReactPackage();
-  demo = await demoGateway();
   // The demo config serves WebSocket at /ws (websocket.handler_prefix); a ws(s):// value keeps
   // that path and puts the HTTP-streaming and SSE endpoints beside it, at Centrifugo's paths.
-  const build = nextBuild(APP_DIR, DIST_DIR, { NEXT_PUBLIC_REALTIME_URL: `ws://127.0.0.1:${demo.port}/ws`, NEXT_PUBLIC_APP_ENV: 'local' });
-  if (build.code !== 0) throw new Error(`next build failed:\n${build.output}`);
-  gateway = await demo.start();
-  const backEnd = await startPublisher(demo.apiUrl);
-  publisher = backEnd.process;
-  publisherUrl = backEnd.url;
-  const app = await nextStart(APP_DIR, DIST_DIR, { REALTIME_TOKEN_SECRET: SECRET, REALTIME_API_URL: demo.apiUrl, REALTIME_API_KEY: API_KEY, PUBLISHER_URL: publisherUrl });
-  next = app.process;
-  appUrl = app.url;
-  browser = await launchChromium();
+  stack = await startDemoStack(APP_DIR, DIST_DIR, (port) => ({ NEXT_PUBLIC_REALTIME_URL: `ws://127.0.0.1:${port}/ws`, NEXT_PUBLIC_APP_ENV: 'local' }));
+  ({ appUrl, publisherUrl } = stack);
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await next?.stop();
-  await publisher?.stop();
-  await gateway?.stop();
-  rmSync(join(APP_DIR, DIST_DIR), { recursive: true, force: true });
-  if (demo) rmSync(demo.tempDir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 type LoggedEvent = { seq: number; type: string };
 
@@ -71,7 +49,7 @@ async function renderedSteps(page: Page): Promise<number[]> {
 }
 
 async function openAs(user: string, path: string): Promise<{ page: Page; context: BrowserContext; sockets: { readonly count: number }; eventReloads: () => number }> {
-  const context = await browser.newContext({ viewport: { width: 900, height: 600 } });
+  const context = await stack.browser.newContext({ viewport: { width: 900, height: 600 } });
   await context.addCookies([{ name: 'demo_user', value: user, url: appUrl }]);
   const page = await context.newPage();
   const sockets = countWebSockets(page);
@@ -132,7 +110,7 @@ describe('App Router example in Chromium', { timeout: 90_000 }, () => {
     const seenOffline = (await renderedSteps(page)).length;
     await until(async () => (await stepSeqs('app-gap')).length >= seenOffline + 2, 'two steps missed while offline');
     // The missed publications are gone from the gateway: it cannot recover them.
-    await callApi(demo.apiUrl, 'history_remove', { channel: 'execution:app-gap' }, API_KEY);
+    await callApi(stack.demo.apiUrl, 'history_remove', { channel: 'execution:app-gap' }, API_KEY);
     await context.setOffline(false);
     await page.waitForSelector('[data-testid=execution][data-status=completed]', { timeout: 40_000 });
     await until(async () => JSON.stringify(await renderedSteps(page)) === JSON.stringify(await stepSeqs('app-gap')), 'every step, once');

@@ -3,64 +3,34 @@
  * (the CLI, so it can be SIGKILLed and restarted on the same port) and the real publisher.
  * One file so that the slow `next build` runs once; tests run in order and share the servers.
  */
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildReactPackage, demoGateway, nextBuild as buildApp, nextStart, SECRET, API_KEY, seriousAxeFindings, startPublisher, type DemoGateway } from './next-app.js';
-import { countWebSockets, launchChromium, postJson, ROOT, screenshot, sleep, type Spawned } from './support.js';
+import { nextBuild as buildApp, seriousAxeFindings, startDemoStack, type DemoStack } from './next-app.js';
+import { countWebSockets, postJson, ROOT, screenshot, sleep } from './support.js';
 
 const APP_DIR = join(ROOT, 'examples/nextjs');
 const TOKEN_TTL_SECONDS = 5;
 /** This run's own build output, so that concurrent runs and a developer's `next dev` do not collide. */
 const DIST_DIR = `.next-test-${process.pid}`;
 
-let demo: DemoGateway;
-let gateway: Spawned;
-let publisher: Spawned;
-let next: Spawned;
-let browser: Browser;
+let stack: DemoStack;
 let appUrl: string;
 let publisherUrl: string;
-let apiUrl: string;
 
 const nextBuild = (env: NodeJS.ProcessEnv) => buildApp(APP_DIR, DIST_DIR, env);
 
 beforeAll(async () => {
-  // The server's dist (the CLI) comes from `npm run build`; the app bundles packages/react's dist.
-  buildReactPackage();
-  demo = await demoGateway();
-  const build = nextBuild({ NEXT_PUBLIC_WEBSOCKET_URL: `ws://127.0.0.1:${demo.port}/ws`, NEXT_PUBLIC_APP_ENV: 'local' });
-  if (build.code !== 0) throw new Error(`next build failed:\n${build.output}`);
-
-  gateway = await demo.start();
-  apiUrl = demo.apiUrl;
-  const backEnd = await startPublisher(apiUrl);
-  publisher = backEnd.process;
-  publisherUrl = backEnd.url;
-  const app = await nextStart(APP_DIR, DIST_DIR, {
-    REALTIME_TOKEN_SECRET: SECRET,
+  stack = await startDemoStack(APP_DIR, DIST_DIR, (port) => ({ NEXT_PUBLIC_WEBSOCKET_URL: `ws://127.0.0.1:${port}/ws`, NEXT_PUBLIC_APP_ENV: 'local' }), {
     REALTIME_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS),
-    REALTIME_API_URL: apiUrl,
-    REALTIME_API_KEY: API_KEY,
-    PUBLISHER_URL: publisherUrl,
   });
-  next = app.process;
-  appUrl = app.url;
-  browser = await launchChromium();
+  ({ appUrl, publisherUrl } = stack);
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await next?.stop();
-  await publisher?.stop();
-  await gateway?.stop();
-  rmSync(join(APP_DIR, DIST_DIR), { recursive: true, force: true });
-  if (demo) rmSync(demo.tempDir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 async function openAs(user: string, path: string, context?: BrowserContext): Promise<{ page: Page; sockets: { readonly count: number }; context: BrowserContext }> {
-  const ctx = context ?? (await browser.newContext({ viewport: { width: 900, height: 560 } }));
+  const ctx = context ?? (await stack.browser.newContext({ viewport: { width: 900, height: 560 } }));
   await ctx.addCookies([{ name: 'demo_user', value: user, url: appUrl }]);
   const page = await ctx.newPage();
   const sockets = countWebSockets(page);
@@ -136,15 +106,15 @@ describe('Next.js example in Chromium', { timeout: 60_000 }, () => {
     await startRun({ id: 'run-restart', steps: 12, stepDelayMs: 200 });
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=step-list] li').length >= 3);
 
-    gateway.child.kill('SIGKILL');
-    await gateway.exited;
+    stack.gateway.child.kill('SIGKILL');
+    await stack.gateway.exited;
     const banner = await page.waitForSelector('[data-testid=connection-banner][data-state=reconnecting]', { timeout: 10_000 });
     await page.waitForFunction(() => /Attempt \d+/.test(document.querySelector('[data-testid=connection-banner]')?.textContent ?? ''), undefined, { timeout: 10_000 });
     expect(await banner.textContent()).toContain('Reconnecting');
     await screenshot(page, 'reconnecting');
     const stepsBeforeRestart = (await renderedSteps(page)).length;
     await sleep(1500); // the publisher keeps producing (and retrying) while the gateway is down
-    gateway = await demo.start();
+    stack.gateway = await stack.demo.start();
 
     await waitForStatus(page, 'completed', 40_000);
     await page.waitForFunction(() => !document.querySelector('[data-testid=connection-banner]'));

@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { freePort, NEXT_BIN, ROOT, spawnUntil, type Spawned } from './support.js';
+import type { Browser, Page } from 'playwright-core';
+import { freePort, launchChromium, NEXT_BIN, ROOT, spawnUntil, type Spawned } from './support.js';
 
 const SERVER_CLI = join(ROOT, 'packages/server/dist/cli/main.js');
 export const demoConfig = JSON.parse(readFileSync(join(ROOT, 'examples/nextjs/realtime.config.json'), 'utf8'));
@@ -49,13 +49,12 @@ const BUILD_VARIABLES = ['NEXT_PUBLIC_WEBSOCKET_URL', 'NEXT_PUBLIC_REALTIME_URL'
 
 /**
  * `next build` of the example in `appDir` into `distDir`, with only the NEXT_PUBLIC_* values in
- * `env`. Next rewrites tsconfig.json and next-env.d.ts to point at the output folder; both are
- * put back, so that a test run leaves the tree as it was.
+ * `env`, leaving the tree as it was (see keepNextFiles).
  */
 export function nextBuild(appDir: string, distDir: string, env: NodeJS.ProcessEnv): { code: number; output: string } {
   const clean: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXT_DIST_DIR: distDir };
   for (const name of BUILD_VARIABLES) delete clean[name];
-  const tsconfig = readFileSync(join(appDir, 'tsconfig.json'), 'utf8');
+  const restore = keepNextFiles(appDir);
   try {
     const output = execFileSync(process.execPath, [NEXT_BIN, 'build'], { cwd: appDir, env: { ...clean, ...env }, encoding: 'utf8', stdio: 'pipe' });
     return { code: 0, output };
@@ -63,9 +62,17 @@ export function nextBuild(appDir: string, distDir: string, env: NodeJS.ProcessEn
     const failed = error as { status: number; stdout: string; stderr: string };
     return { code: failed.status, output: `${failed.stdout}${failed.stderr}` };
   } finally {
+    restore();
+  }
+}
+
+/** Next rewrites tsconfig.json and next-env.d.ts for its output folder; the returned function puts them back. */
+export function keepNextFiles(appDir: string): () => void {
+  const tsconfig = readFileSync(join(appDir, 'tsconfig.json'), 'utf8');
+  return () => {
     writeFileSync(join(appDir, 'tsconfig.json'), tsconfig);
     rmSync(join(appDir, 'next-env.d.ts'), { force: true });
-  }
+  };
 }
 
 export async function nextStart(appDir: string, distDir: string, env: NodeJS.ProcessEnv): Promise<{ url: string; process: Spawned }> {
@@ -93,4 +100,46 @@ export async function seriousAxeFindings(page: Page): Promise<string[]> {
     const { violations } = await (window as unknown as { axe: { run(): Promise<Result> } }).axe.run();
     return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   });
+}
+
+/** An example built and running next to its gateway and back end, with a browser; `gateway` is replaced when a test restarts it. */
+export interface DemoStack {
+  demo: DemoGateway;
+  gateway: Spawned;
+  publisherUrl: string;
+  appUrl: string;
+  browser: Browser;
+  stop(): Promise<void>;
+}
+
+/**
+ * `next build` (NEXT_PUBLIC_* from `buildEnv(gatewayPort)`), then the gateway, the publisher and
+ * `next start` with the server-side values (plus `serverEnv`), then Chromium.
+ */
+export async function startDemoStack(appDir: string, distDir: string, buildEnv: (port: number) => NodeJS.ProcessEnv, serverEnv: NodeJS.ProcessEnv = {}): Promise<DemoStack> {
+  // The server's dist (the CLI) comes from `npm run build`; the app bundles packages/react's dist.
+  buildReactPackage();
+  const demo = await demoGateway();
+  const build = nextBuild(appDir, distDir, buildEnv(demo.port));
+  if (build.code !== 0) throw new Error(`next build failed:\n${build.output}`);
+  const gateway = await demo.start();
+  const backEnd = await startPublisher(demo.apiUrl);
+  const app = await nextStart(appDir, distDir, { REALTIME_TOKEN_SECRET: SECRET, REALTIME_API_URL: demo.apiUrl, REALTIME_API_KEY: API_KEY, PUBLISHER_URL: backEnd.url, ...serverEnv });
+  const browser = await launchChromium();
+  const stack: DemoStack = {
+    demo,
+    gateway,
+    publisherUrl: backEnd.url,
+    appUrl: app.url,
+    browser,
+    stop: async () => {
+      await browser.close();
+      await app.process.stop();
+      await backEnd.process.stop();
+      await stack.gateway.stop();
+      rmSync(join(appDir, distDir), { recursive: true, force: true });
+      rmSync(demo.tempDir, { recursive: true, force: true });
+    },
+  };
+  return stack;
 }
