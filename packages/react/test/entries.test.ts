@@ -36,11 +36,13 @@ beforeAll(() => {
 
 describe('entry points for the App Router', () => {
   it('keeps "use client" on every built module that uses hooks or context, and on none other', () => {
-    const marked = ['provider.js', 'hooks.js', 'use-notifications.js', 'suspense.js'];
+    const marked = ['provider.js', 'hooks.js', 'use-notifications.js', 'suspense.js', 'tanstack.js'];
     for (const file of marked) expect(readFileSync(join(DIST, file), 'utf8').startsWith("'use client';"), file).toBe(true);
     for (const file of ['index.js', 'server.js', 'react-server.js', 'url.js', 'core/client.js', 'typed.js']) {
       expect(readFileSync(join(DIST, file), 'utf8').includes("'use client'"), file).toBe(false);
     }
+    // TanStack Query is an optional peer: only @renum-realtime/react/tanstack loads it.
+    expect([...importGraph('index.js').packages].sort()).toEqual(['@renum-realtime/protocol', 'centrifuge', 'react', 'react/jsx-runtime']);
     // A module that imports from react but is not marked would break in a Server Component.
     for (const file of importGraph('index.js').files) {
       const text = readFileSync(file, 'utf8');

@@ -90,6 +90,12 @@ it('opens one socket and one shared subscription under StrictMode, and closes it
   expect(await page.$('[data-testid=suspense-fallback]')).toBeNull();
   await gw.api('publish', { channel: 'chat:suspense', data: { text: 's2' } });
   await page.waitForSelector('[data-testid=suspense-board]:text-is("s1,s2")');
+  // useQuerySync: a publication patches one query and makes the other refetch.
+  await page.waitForSelector('[data-testid=query][data-status=subscribed][data-idle=true]', { state: 'attached' });
+  const fetchedBefore = Number(await page.getAttribute('[data-testid=query]', 'data-fetched'));
+  await gw.api('publish', { channel: 'chat:query', data: { text: 'q1' } });
+  await page.waitForSelector('[data-testid=query]:text-is("q1")');
+  await page.waitForFunction((before) => Number(document.querySelector('[data-testid=query]')?.getAttribute('data-fetched')) > before, fetchedBefore);
   await screenshot(page, 'strict-mode-connected');
   await sleep(300);
   expect(sockets.count).toBe(1);
