@@ -75,7 +75,6 @@ export function useSubscription<T = unknown>(channel: string | null, options: Us
       setStore(idleStore);
     };
     // `since` is read once per channel: a new object for the same position must not resubscribe.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, channel, recover, joinLeave, delta, wantsToken]);
   return useSyncExternalStore(store.subscribe, store.get, store.get);
 }
@@ -96,7 +95,6 @@ export function useChannelState<S, T = unknown>(
   const latestReducer = useRef(reducer);
   latestReducer.current = reducer;
   // One store per channel; `initial` and `snapshot` are read when it is made. Making it has no side effect (StrictMode may make two).
-  // eslint-disable-next-line react-hooks/exhaustive-deps
   const store = useMemo(() => new ChannelStateStore<S, T>(client.channels, channel, () => latestReducer.current, initial, options), [client, channel]);
   useEffect(() => {
     store.start();

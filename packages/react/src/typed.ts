@@ -1,4 +1,3 @@
-import type { StreamPosition } from 'centrifuge';
 import type { ChannelReducer, ChannelStateOptions, ChannelStateSnapshot } from './core/channel-state.js';
 import type { SubscriptionSnapshot } from './core/channels.js';
 import { useChannelState, usePublish, useRpc, useSubscription, type Publish, type UseSubscriptionOptions } from './hooks.js';
@@ -47,4 +46,3 @@ export function createRealtime<M extends ChannelMap, R extends RpcMap = Record<n
   return { useSubscription, useChannelState, useSuspenseChannelState, usePublish, useRpc } as unknown as TypedRealtime<M, R>;
 }
 
-export type { StreamPosition };
