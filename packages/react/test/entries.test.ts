@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,34 @@ describe('entry points for the App Router', () => {
     // The client build exports the same names: the react-server build is a drop-in.
     const clientBuild = await import(join(DIST, 'index.js'));
     for (const name of Object.keys(serverBuild)) expect(clientBuild, name).toHaveProperty(name);
+  });
+});
+
+describe('module layout', () => {
+  it('has no import cycle in the sources, type-only imports included', () => {
+    const SRC = join(PACKAGE, 'src');
+    const edges = new Map<string, string[]>();
+    const visit = (file: string) => {
+      if (edges.has(file)) return;
+      const targets = [...readFileSync(file, 'utf8').matchAll(/from\s*['"](\.[^'"]+)['"]/g)].map(([, specifier]) => resolve(dirname(file), specifier!.replace(/\.js$/, existsSync(resolve(dirname(file), specifier!.replace(/\.js$/, '.tsx'))) ? '.tsx' : '.ts')));
+      edges.set(file, targets);
+      targets.forEach(visit);
+    };
+    for (const entry of ['index.ts', 'server.ts', 'react-server.ts', 'tanstack.ts', 'url.ts']) visit(join(SRC, entry));
+    const cycles: string[] = [];
+    const onPath: string[] = [];
+    const done = new Set<string>();
+    const walk = (file: string) => {
+      if (onPath.includes(file)) return void cycles.push([...onPath.slice(onPath.indexOf(file)), file].map((f) => f.slice(SRC.length + 1)).join(' -> '));
+      if (done.has(file)) return;
+      onPath.push(file);
+      for (const target of edges.get(file) ?? []) walk(target);
+      onPath.pop();
+      done.add(file);
+    };
+    for (const file of edges.keys()) walk(file);
+    expect(edges.size).toBeGreaterThan(15);
+    expect(cycles).toEqual([]);
   });
 });
 
