@@ -14,6 +14,7 @@ import type { Browser } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../../../server/test/support/gateway.js';
+import { startFallbackPeer } from '../support/fallback-peer.js';
 import { countWebSockets, launchChromium, screenshot, sleep } from './support.js';
 
 let gw: TestGateway;
@@ -150,3 +151,21 @@ it('keeps answering server pings after the tab froze for a while: same socket, s
     await pinging.close();
   }
 }, 40_000);
+
+it('falls back to HTTP-streaming in Chromium when the upgrade is refused, and reports why to the gateway origin (CORS preflight answered)', async () => {
+  const peer = await startFallbackPeer('refuse');
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${pageUrl}?url=${encodeURIComponent(peer.base)}&token=t`);
+    await page.waitForSelector('[data-testid=status][data-status=connected][data-transport=http_stream]');
+    const deadline = Date.now() + 5000;
+    while (peer.reports.length === 0 && Date.now() < deadline) await sleep(50);
+    expect(peer.reports).toHaveLength(1);
+    // Chromium's WebSocket gives 1006 for an upgrade that never completed.
+    expect(peer.reports[0]).toMatchObject({ from: 'websocket', to: 'http_stream', reason: 'transport_closed', code: 1006 });
+    expect(peer.preflights).toContain('/connection/fallback');
+  } finally {
+    await page.close();
+    await peer.close();
+  }
+}, 30_000);

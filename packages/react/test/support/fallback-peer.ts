@@ -9,6 +9,8 @@ import type { Socket } from 'node:net';
 export interface FallbackPeer {
   base: string;
   reports: unknown[];
+  /** Paths of the CORS preflights answered. */
+  preflights: string[];
   streams: number;
   close(): Promise<void>;
 }
@@ -21,8 +23,15 @@ async function body(request: IncomingMessage): Promise<string> {
 
 export async function startFallbackPeer(upgrade: 'refuse' | 'hang'): Promise<FallbackPeer> {
   const held: Socket[] = [];
-  const peer: FallbackPeer = { base: '', reports: [], streams: 0, close: async () => undefined };
+  const peer: FallbackPeer = { base: '', reports: [], preflights: [], streams: 0, close: async () => undefined };
   const server: Server = createServer(async (request, response) => {
+    // A page on another origin (the browser test) sends JSON: a CORS preflight first.
+    response.setHeader('Access-Control-Allow-Origin', request.headers.origin ?? '*');
+    if (request.method === 'OPTIONS') {
+      peer.preflights.push(request.url ?? '');
+      response.writeHead(204, { 'Access-Control-Allow-Methods': 'POST', 'Access-Control-Allow-Headers': 'Content-Type' }).end();
+      return;
+    }
     const text = await body(request);
     if (request.method === 'POST' && request.url === '/connection/fallback') {
       peer.reports.push(JSON.parse(text));
