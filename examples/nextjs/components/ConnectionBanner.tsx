@@ -1,3 +1,4 @@
+'use client';
 import { useConnectionState } from '@renum-realtime/react';
 
 /** Reconnecting (attempt and countdown), offline, or refused with a reason; nothing while connected. */

@@ -1,52 +1,49 @@
-import { useSubscription } from '@renum-realtime/react';
-import { useCallback, useMemo, useState } from 'react';
-import { mergeEvents, summarize, type ExecutionEvent } from '../lib/execution';
+'use client';
+import { useChannelState, type StreamPosition } from '@renum-realtime/react';
+import { useCallback, useMemo } from 'react';
+import { eventsReducer, mergeEvents, summarize, type ExecutionEvent } from '../lib/execution';
+
+export interface ExecutionSnapshot {
+  /** The run's log as the server read it, and the channel position it read it at. */
+  events: ExecutionEvent[];
+  position: StreamPosition;
+}
+
+const none: ReadonlyMap<number, ExecutionEvent> = new Map();
 
 /**
  * A run's live state from `execution:<id>`. The channel recovers missed events across reconnects;
  * when it cannot (first subscribe, or the gateway restarted and lost history: `recovered: false`)
  * the page reloads the run's log from the back end. Events merge by `seq`, so nothing shows twice.
+ * With `snapshot` (server rendering, App Router) it starts from the rendered log and subscribes
+ * from its position: no flash, no reload, and the events in between arrive once.
  */
-export function ExecutionProgress({ id }: { id: string }) {
-  const [events, setEvents] = useState<ReadonlyMap<number, ExecutionEvent>>(new Map());
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const add = useCallback((incoming: unknown[]) => setEvents((known) => mergeEvents(known, incoming)), []);
-  const reload = useCallback(async () => {
-    try {
-      const response = await fetch(`/api/executions/${encodeURIComponent(id)}/events`, { cache: 'no-store' });
-      if (response.status === 404) return;
-      if (!response.ok) throw new Error(`events API answered ${response.status}`);
-      add(((await response.json()) as { events: unknown[] }).events);
-      setLoadError(null);
-    } catch (error) {
-      setLoadError((error as Error).message);
-    }
-  }, [id, add]);
-  const subscription = useSubscription(`execution:${id}`, {
-    recover: true,
-    onPublication: (ctx) => add([ctx.data]),
-    onSubscribed: (ctx) => {
-      if (!ctx.recovered) void reload();
-    },
-  });
-  const view = useMemo(() => summarize(events), [events]);
+export function ExecutionProgress({ id, snapshot }: { id: string; snapshot?: ExecutionSnapshot }) {
+  const load = useCallback(async () => {
+    const response = await fetch(`/api/executions/${encodeURIComponent(id)}/events`, { cache: 'no-store' });
+    if (response.status === 404) return none;
+    if (!response.ok) throw Object.assign(new Error(`events API answered ${response.status}`), { code: response.status });
+    return mergeEvents(none, ((await response.json()) as { events: unknown[] }).events);
+  }, [id]);
+  const initial = useMemo(() => (snapshot ? { state: mergeEvents(none, snapshot.events), position: snapshot.position } : undefined), [snapshot]);
+  const channel = useChannelState(`execution:${id}`, eventsReducer, none, { load, ...(initial ? { snapshot: initial } : {}) });
+  const view = useMemo(() => summarize(channel.state), [channel.state]);
   return (
-    <section className="execution" data-testid="execution" data-status={view.status}>
+    <section className="execution" data-testid="execution" data-status={view.status} data-ready={channel.ready}>
       <header>
         <h1>Run {id}</h1>
         <span className={`status ${view.status}`} data-testid="execution-status">
           {view.status}
         </span>
       </header>
-      <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={view.progress} data-testid="progress">
+      <div className="progress" role="progressbar" aria-label={`Run ${id} progress`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={view.progress} data-testid="progress">
         <div style={{ width: `${view.progress}%` }} />
       </div>
       <p>
         {view.progress}% · step {view.currentStep ?? '–'} of {view.totalSteps ?? '–'}
-        {subscription.status !== 'subscribed' && <span className="muted"> · {subscription.status}</span>}
-        {subscription.error && <span className="error"> · channel error {subscription.error.code}: {subscription.error.message}</span>}
+        {!channel.ready && <span className="muted"> · loading</span>}
       </p>
-      {loadError && <p className="error">Could not load the run history: {loadError}</p>}
+      {channel.error && <p className="error">Could not load the run history: {channel.error.message}</p>}
       {view.errors.length > 0 && (
         <div className="errors" role="alert" data-testid="execution-errors">
           {view.errors.map((error) => (

@@ -1,6 +1,7 @@
-import { useConnectionState, useNotifications } from '@renum-realtime/react';
-import Link from 'next/link';
+'use client';
+import { useConnectionState, useNotifications, type InitialInbox } from '@renum-realtime/react';
 import { useState } from 'react';
+import { NotificationList } from './NotificationList';
 
 function BellIcon() {
   return (
@@ -11,9 +12,12 @@ function BellIcon() {
   );
 }
 
-/** Unread counter and inbox of the signed-in user; changes made in another tab show up here live. */
-export function NotificationBell({ user }: { user: string }) {
-  const inbox = useNotifications(user);
+/**
+ * Unread counter and inbox of the signed-in user; changes made in another tab show up here live.
+ * `initial` is the page a Server Component rendered (App Router): shown at once, no "…".
+ */
+export function NotificationBell({ user, initial }: { user: string; initial?: InitialInbox }) {
+  const inbox = useNotifications(user, initial ? { initial } : {});
   const { status } = useConnectionState();
   const [open, setOpen] = useState(false);
   // Not loaded and no connection coming (refused): a dash, not an endless "…".
@@ -31,31 +35,7 @@ export function NotificationBell({ user }: { user: string }) {
               Mark all read
             </button>
           </div>
-          {inbox.error && <p className="error">Inbox unavailable: {inbox.error.message}</p>}
-          {inbox.items.length === 0 && !inbox.loading && <p className="muted">Nothing here.</p>}
-          <ul>
-            {inbox.items.map((n) => (
-              <li key={n.id} className={n.read_at ? 'read' : 'unread'} data-testid="notification" data-read={n.read_at ? 'true' : 'false'}>
-                <div className="title">{n.action?.startsWith('/') ? <Link href={n.action}>{n.title}</Link> : n.title}</div>
-                <div className="body">{n.body}</div>
-                <div className="actions">
-                  {!n.read_at && (
-                    <button type="button" onClick={() => void inbox.markRead([n.id])}>
-                      Mark read
-                    </button>
-                  )}
-                  <button type="button" onClick={() => void inbox.dismiss([n.id])}>
-                    Dismiss
-                  </button>
-                </div>
-              </li>
-            ))}
-          </ul>
-          {inbox.hasMore && (
-            <button type="button" onClick={() => void inbox.loadMore()}>
-              Older
-            </button>
-          )}
+          <NotificationList inbox={inbox} />
         </div>
       )}
     </div>

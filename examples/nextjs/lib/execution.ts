@@ -44,6 +44,11 @@ export function mergeEvents(known: ReadonlyMap<number, ExecutionEvent>, incoming
   return next;
 }
 
+/** `useChannelState`'s reducer: one publication of `execution:<id>` into the events by seq. */
+export function eventsReducer(known: ReadonlyMap<number, ExecutionEvent>, publication: { data: unknown }): ReadonlyMap<number, ExecutionEvent> {
+  return mergeEvents(known, [publication.data]);
+}
+
 export function summarize(events: ReadonlyMap<number, ExecutionEvent>): ExecutionView {
   const view: ExecutionView = { status: 'waiting', progress: 0, currentStep: null, totalSteps: null, errors: [], steps: [], lastSeq: 0 };
   for (const event of [...events.values()].sort((a, b) => a.seq - b.seq)) {

@@ -7,9 +7,13 @@ import type { NextApiRequest } from 'next';
 export const DEMO_USER_COOKIE = 'demo_user';
 const USER = /^[a-z0-9_-]{1,32}$/;
 
+/** The demo user named by the cookie's value (App Router: `cookies().get(DEMO_USER_COOKIE)?.value`). */
+export function userFromCookie(value: string | undefined): string {
+  return value && USER.test(value) ? value : 'alice';
+}
+
 export function signedInUser(request: NextApiRequest): string {
-  const user = request.cookies[DEMO_USER_COOKIE] ?? 'alice';
-  return USER.test(user) ? user : 'alice';
+  return userFromCookie(request.cookies[DEMO_USER_COOKIE]);
 }
 
 export function isValidUser(user: unknown): user is string {

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
- * `npm run dev -w examples/nextjs`: the demo back end (examples/publisher --serve) and `next dev`,
- * next to a gateway started with realtime.config.json. Values come from .env.development.
+ * `npm run dev -w examples/nextjs` (or `-w examples/nextjs-app`): the demo back end
+ * (examples/publisher --serve) and `next dev` of the example in the current directory, next to a
+ * gateway started with realtime.config.json. Values come from that example's .env.development.
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-const appDir = fileURLToPath(new URL('..', import.meta.url));
+const appDir = process.cwd();
 process.loadEnvFile(`${appDir}/.env.development`);
 const publisherPort = new URL(process.env.PUBLISHER_URL).port;
 const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next');

@@ -1,5 +1,6 @@
+'use client';
 import { useEffect, useMemo, useSyncExternalStore } from 'react';
-import type { NotificationsSnapshot } from './core/notifications.js';
+import type { InitialInbox, NotificationsSnapshot } from './core/notifications.js';
 import { useRealtimeClient } from './provider.js';
 
 export interface NotificationsState extends NotificationsSnapshot {
@@ -12,10 +13,13 @@ export interface NotificationsState extends NotificationsSnapshot {
 /**
  * The signed-in user's inbox (list, unread count, actions), live across tabs: every change made
  * anywhere arrives on `notifications:inbox#<user>`. `user` is the `sub` of the connection token.
+ * Pass `initial` (a page from the server API's `notification_list`) to render it at once, without
+ * a loading state; the list is reloaded over the connection on subscribe, as always.
  */
-export function useNotifications(user: string): NotificationsState {
+export function useNotifications(user: string, options: { initial?: InitialInbox } = {}): NotificationsState {
   const client = useRealtimeClient();
-  const inbox = client.notifications(user);
+  // `initial` (what a Server Component rendered) counts for the first user of the inbox only.
+  const inbox = client.notifications(user, options.initial);
   useEffect(() => {
     inbox.retain();
     return () => inbox.release();

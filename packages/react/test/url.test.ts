@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveWebSocketUrl, WebSocketUrlError } from '../src/url.js';
+import { resolveGatewayUrl, resolveRealtimeUrl, resolveWebSocketUrl, WebSocketUrlError } from '../src/url.js';
 
 function problem(run: () => unknown): WebSocketUrlError {
   try {
@@ -51,5 +51,29 @@ describe('resolveWebSocketUrl', () => {
 
   it('names another variable when asked', () => {
     expect(problem(() => resolveWebSocketUrl('', { variable: 'VITE_WS_URL' })).message).toContain('VITE_WS_URL is not set');
+  });
+});
+
+describe('resolveRealtimeUrl and resolveGatewayUrl', () => {
+  it('takes a base http(s) URL, or a ws(s) one, for the fallback transports', () => {
+    expect(resolveRealtimeUrl('https://rt.example.com', { pageProtocol: 'https:', environment: 'production' })).toBe('https://rt.example.com/');
+    expect(resolveRealtimeUrl('wss://rt.example.com/ws')).toBe('wss://rt.example.com/ws');
+  });
+
+  it('names NEXT_PUBLIC_REALTIME_URL and refuses what the browser would block', () => {
+    const missing = problem(() => resolveRealtimeUrl(''));
+    expect(missing.code).toBe('missing');
+    expect(missing.message).toContain('NEXT_PUBLIC_REALTIME_URL is not set');
+    expect(problem(() => resolveRealtimeUrl('ftp://rt.example.com')).code).toBe('not_websocket');
+    const mixed = problem(() => resolveRealtimeUrl('http://rt.example.com', { pageProtocol: 'https:' }));
+    expect(mixed.code).toBe('mixed_content');
+    expect(mixed.message).toContain('Use https://');
+    expect(problem(() => resolveRealtimeUrl('http://localhost:8000', { environment: 'production' })).code).toBe('localhost_in_production');
+  });
+
+  it('prefers NEXT_PUBLIC_REALTIME_URL and keeps the NEXT_PUBLIC_WEBSOCKET_URL messages otherwise', () => {
+    expect(resolveGatewayUrl({ realtimeUrl: 'https://rt.example.com', webSocketUrl: 'wss://old.example.com/ws' })).toBe('https://rt.example.com/');
+    expect(resolveGatewayUrl({ realtimeUrl: '', webSocketUrl: 'wss://old.example.com/ws' })).toBe('wss://old.example.com/ws');
+    expect(problem(() => resolveGatewayUrl({})).message).toContain('NEXT_PUBLIC_WEBSOCKET_URL is not set');
   });
 });

@@ -1,4 +1,4 @@
-import { SignJWT } from 'jose';
+import { mintConnectionToken } from '@renum-realtime/react/server';
 import type { NextApiRequest, NextApiResponse } from 'next';
 import { revokedUsers, serverEnv, signedInUser } from '../../lib/session';
 
@@ -23,10 +23,6 @@ export default async function realtimeToken(request: NextApiRequest, response: N
   }
   const ttlSeconds = Number(process.env.REALTIME_TOKEN_TTL_SECONDS ?? 300);
   const expiresAt = Math.floor(Date.now() / 1000) + ttlSeconds;
-  const token = await new SignJWT({ sub: user })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuedAt()
-    .setExpirationTime(expiresAt)
-    .sign(new TextEncoder().encode(secret));
+  const token = await mintConnectionToken(secret, { user, ttlSeconds });
   return response.status(200).json({ token, user, expires_at: expiresAt });
 }

@@ -1,6 +1,12 @@
 import type { PublicationContext } from 'centrifuge';
-import type { RealtimeClient } from './client.js';
+import type { ChannelRegistry } from './channels.js';
 import { SnapshotStore } from './snapshot.js';
+
+/** What an inbox needs of the client: its channels and RPC over the connection (not the whole client). */
+export interface InboxPort {
+  channels: ChannelRegistry;
+  rpc<T>(method: string, data: object): Promise<T>;
+}
 
 /** One inbox entry, as the gateway's notification inbox returns it (`notifications.list`). */
 export interface Notification {
@@ -32,9 +38,16 @@ export type InboxEvent =
   | { type: 'notification.updated'; ids: string[]; read_at?: string; dismissed_at?: string; unread_count: number }
   | { type: 'notification.removed'; id: string };
 
-interface ListResult {
+/** A page of the inbox, as `notifications.list` (and the server API's `notification_list`) return it. */
+export interface NotificationPage {
   items: Notification[];
   next_cursor: string | null;
+}
+
+/** What a Server Component rendered, so the client starts from it instead of an empty, loading inbox. */
+export interface InitialInbox {
+  page: NotificationPage;
+  unreadCount: number;
 }
 
 export const inboxChannel = (user: string): string => `notifications:inbox#${user}`;
@@ -49,14 +62,22 @@ const PAGE_SIZE = 50;
  * `notification.updated`, which carries the authoritative unread count.
  */
 export class NotificationsStore {
-  readonly snapshot = new SnapshotStore<NotificationsSnapshot>({ items: [], unreadCount: 0, loading: true, hasMore: false, error: null });
+  readonly snapshot: SnapshotStore<NotificationsSnapshot>;
   private refs = 0;
-  private cursor: string | null = null;
+  private cursor: string | null;
 
   constructor(
-    private readonly client: RealtimeClient,
+    private readonly client: InboxPort,
     readonly user: string,
-  ) {}
+    initial?: InitialInbox,
+  ) {
+    this.cursor = initial?.page.next_cursor ?? null;
+    this.snapshot = new SnapshotStore<NotificationsSnapshot>(
+      initial
+        ? { items: visible(initial.page.items), unreadCount: initial.unreadCount, loading: false, hasMore: initial.page.next_cursor !== null, error: null }
+        : { items: [], unreadCount: 0, loading: true, hasMore: false, error: null },
+    );
+  }
 
   private readonly listener = {
     onSubscribed: () => void this.reload(),
@@ -74,6 +95,13 @@ export class NotificationsStore {
     if (own.snapshot.get().status === 'subscribed') void this.reload();
   }
 
+  /** For a Suspense fallback: holds the inbox until the first list arrived (see ChannelStateStore.whenReady). */
+  whenLoaded(): Promise<void> {
+    const loaded = this.snapshot.when((s) => !s.loading);
+    this.retain();
+    return loaded.then(() => this.release());
+  }
+
   release(): void {
     if (--this.refs > 0) return;
     this.client.channels.peek(inboxChannel(this.user))?.listeners.delete(this.listener);
@@ -84,8 +112,7 @@ export class NotificationsStore {
 
   private async rpc<T>(method: string, data: object): Promise<T> {
     try {
-      const result = await this.client.centrifuge().rpc(method, data);
-      return result.data as T;
+      return await this.client.rpc<T>(method, data);
     } catch (error) {
       const { code = 0, message = String(error) } = error as { code?: number; message?: string };
       this.snapshot.update({ loading: false, error: { code, message } });
@@ -97,7 +124,7 @@ export class NotificationsStore {
   async reload(): Promise<void> {
     try {
       const [list, count] = await Promise.all([
-        this.rpc<ListResult>('notifications.list', { limit: PAGE_SIZE }),
+        this.rpc<NotificationPage>('notifications.list', { limit: PAGE_SIZE }),
         this.rpc<{ count: number }>('notifications.unread_count', {}),
       ]);
       this.cursor = list.next_cursor;
@@ -109,7 +136,7 @@ export class NotificationsStore {
 
   async loadMore(): Promise<void> {
     if (!this.cursor) return;
-    const list = await this.rpc<ListResult>('notifications.list', { cursor: this.cursor, limit: PAGE_SIZE });
+    const list = await this.rpc<NotificationPage>('notifications.list', { cursor: this.cursor, limit: PAGE_SIZE });
     this.cursor = list.next_cursor;
     const known = new Set(this.snapshot.get().items.map((n) => n.id));
     this.snapshot.update({ items: [...this.snapshot.get().items, ...visible(list.items).filter((n) => !known.has(n.id))], hasMore: list.next_cursor !== null });

@@ -21,6 +21,18 @@ export class SnapshotStore<T> {
     this.set({ ...this.value, ...patch });
   }
 
+  /** Resolves once `done(value)` holds (at once if it does now): what a Suspense fallback waits for. */
+  when(done: (value: T) => boolean): Promise<void> {
+    if (done(this.value)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const unsubscribe = this.subscribe(() => {
+        if (!done(this.value)) return;
+        unsubscribe();
+        resolve();
+      });
+    });
+  }
+
   get listenerCount(): number {
     return this.listeners.size;
   }

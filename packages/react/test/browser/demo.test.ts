@@ -3,96 +3,34 @@
  * (the CLI, so it can be SIGKILLed and restarted on the same port) and the real publisher.
  * One file so that the slow `next build` runs once; tests run in order and share the servers.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countWebSockets, freePort, launchChromium, NEXT_BIN, postJson, ROOT, screenshot, sleep, spawnUntil, type Spawned } from './support.js';
+import { nextBuild as buildApp, seriousAxeFindings, startDemoStack, type DemoStack } from './next-app.js';
+import { countWebSockets, postJson, ROOT, screenshot, sleep } from './support.js';
 
 const APP_DIR = join(ROOT, 'examples/nextjs');
-const SERVER_CLI = join(ROOT, 'packages/server/dist/cli/main.js');
-const demoConfig = JSON.parse(readFileSync(join(APP_DIR, 'realtime.config.json'), 'utf8'));
-const API_KEY: string = demoConfig.http_api.key;
-const SECRET: string = demoConfig.client.token.hmac_secret_key;
 const TOKEN_TTL_SECONDS = 5;
 /** This run's own build output, so that concurrent runs and a developer's `next dev` do not collide. */
 const DIST_DIR = `.next-test-${process.pid}`;
 
-let gatewayPort: number;
-let tempDir: string;
-let configFile: string;
-let gateway: Spawned;
-let publisher: Spawned;
-let next: Spawned;
-let browser: Browser;
+let stack: DemoStack;
 let appUrl: string;
 let publisherUrl: string;
-let apiUrl: string;
 
-/** The demo gateway (the CLI's serve plus the notification inbox), as a process that can be SIGKILLed. */
-function startGateway(): Promise<Spawned> {
-  return spawnUntil(process.execPath, [SERVER_CLI, 'serve', '--config', configFile], { ready: /WebSocket: ws:/ });
-}
-
-function nextBuild(env: NodeJS.ProcessEnv): { code: number; output: string } {
-  const clean: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXT_DIST_DIR: DIST_DIR };
-  delete clean.NEXT_PUBLIC_WEBSOCKET_URL;
-  delete clean.NEXT_PUBLIC_APP_ENV;
-  try {
-    const output = execFileSync(process.execPath, [NEXT_BIN, 'build'], { cwd: APP_DIR, env: { ...clean, ...env }, encoding: 'utf8', stdio: 'pipe' });
-    return { code: 0, output };
-  } catch (error) {
-    const failed = error as { status: number; stdout: string; stderr: string };
-    return { code: failed.status, output: `${failed.stdout}${failed.stderr}` };
-  }
-}
+const nextBuild = (env: NodeJS.ProcessEnv) => buildApp(APP_DIR, DIST_DIR, env);
 
 beforeAll(async () => {
-  // The server's dist (the CLI) comes from `npm run build`; the app bundles packages/react's dist.
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/react'], { cwd: ROOT, stdio: 'inherit' });
-  gatewayPort = await freePort();
-  tempDir = mkdtempSync(join(tmpdir(), 'renum-demo-'));
-  configFile = join(tempDir, 'realtime.config.json');
-  writeFileSync(configFile, JSON.stringify({ ...demoConfig, data_dir: join(tempDir, 'data'), log: { level: 'warn' }, http_server: { address: '127.0.0.1', port: gatewayPort } }));
-  const build = nextBuild({ NEXT_PUBLIC_WEBSOCKET_URL: `ws://127.0.0.1:${gatewayPort}/ws`, NEXT_PUBLIC_APP_ENV: 'local' });
-  if (build.code !== 0) throw new Error(`next build failed:\n${build.output}`);
-
-  gateway = await startGateway();
-  apiUrl = `http://127.0.0.1:${gatewayPort}/api`;
-  const publisherPort = await freePort();
-  publisherUrl = `http://127.0.0.1:${publisherPort}`;
-  publisher = await spawnUntil(process.execPath, ['examples/publisher/index.mjs', '--api', apiUrl, '--key', API_KEY, '--serve', String(publisherPort)], { ready: /publisher listening/ });
-  const appPort = await freePort();
-  appUrl = `http://127.0.0.1:${appPort}`;
-  next = await spawnUntil(process.execPath, [NEXT_BIN, 'start', '-p', String(appPort), '-H', '127.0.0.1'], {
-    cwd: APP_DIR,
-    ready: /Ready in/,
-    env: {
-      NEXT_TELEMETRY_DISABLED: '1',
-      NEXT_DIST_DIR: DIST_DIR,
-      REALTIME_TOKEN_SECRET: SECRET,
-      REALTIME_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS),
-      REALTIME_API_URL: apiUrl,
-      REALTIME_API_KEY: API_KEY,
-      PUBLISHER_URL: publisherUrl,
-    },
+  stack = await startDemoStack(APP_DIR, DIST_DIR, (port) => ({ NEXT_PUBLIC_WEBSOCKET_URL: `ws://127.0.0.1:${port}/ws`, NEXT_PUBLIC_APP_ENV: 'local' }), {
+    REALTIME_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS),
   });
-  browser = await launchChromium();
+  ({ appUrl, publisherUrl } = stack);
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await next?.stop();
-  await publisher?.stop();
-  await gateway?.stop();
-  rmSync(join(APP_DIR, DIST_DIR), { recursive: true, force: true });
-  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 async function openAs(user: string, path: string, context?: BrowserContext): Promise<{ page: Page; sockets: { readonly count: number }; context: BrowserContext }> {
-  const ctx = context ?? (await browser.newContext({ viewport: { width: 900, height: 560 } }));
+  const ctx = context ?? (await stack.browser.newContext({ viewport: { width: 900, height: 560 } }));
   await ctx.addCookies([{ name: 'demo_user', value: user, url: appUrl }]);
   const page = await ctx.newPage();
   const sockets = countWebSockets(page);
@@ -137,12 +75,14 @@ describe('Next.js example in Chromium', { timeout: 60_000 }, () => {
     const steps = (await runLog('run-ok')).filter((e) => e.type === 'step_update').map((e) => e.seq);
     expect(await renderedSteps(page)).toEqual(steps);
     expect(steps).toHaveLength(12);
+    expect(await page.getAttribute('[data-testid=transport]', 'data-transport')).toBe('websocket');
     await screenshot(page, 'execution-completed');
     // The run's end notification reaches the bell live.
     await page.waitForSelector('[data-testid=unread-count]:text-is("1")');
     await page.click('[data-testid=bell]');
     await page.waitForSelector('[data-testid=notification][data-read=false]:has-text("Run run-ok completed")');
     await screenshot(page, 'demo-readme');
+    expect(await seriousAxeFindings(page), 'axe on the execution page with the inbox open').toEqual([]);
     // The README's picture is refreshed on request only, so a test run leaves the tree clean.
     if (process.env.UPDATE_DOCS_SCREENSHOTS) await page.screenshot({ path: join(ROOT, 'docs/demo.png') });
     expect(sockets.count).toBe(1);
@@ -166,15 +106,15 @@ describe('Next.js example in Chromium', { timeout: 60_000 }, () => {
     await startRun({ id: 'run-restart', steps: 12, stepDelayMs: 200 });
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=step-list] li').length >= 3);
 
-    gateway.child.kill('SIGKILL');
-    await gateway.exited;
+    stack.gateway.child.kill('SIGKILL');
+    await stack.gateway.exited;
     const banner = await page.waitForSelector('[data-testid=connection-banner][data-state=reconnecting]', { timeout: 10_000 });
     await page.waitForFunction(() => /Attempt \d+/.test(document.querySelector('[data-testid=connection-banner]')?.textContent ?? ''), undefined, { timeout: 10_000 });
     expect(await banner.textContent()).toContain('Reconnecting');
     await screenshot(page, 'reconnecting');
     const stepsBeforeRestart = (await renderedSteps(page)).length;
     await sleep(1500); // the publisher keeps producing (and retrying) while the gateway is down
-    gateway = await startGateway();
+    stack.gateway = await stack.demo.start();
 
     await waitForStatus(page, 'completed', 40_000);
     await page.waitForFunction(() => !document.querySelector('[data-testid=connection-banner]'));
@@ -197,6 +137,7 @@ describe('Next.js example in Chromium', { timeout: 60_000 }, () => {
     await page.click('[data-testid=bell]');
     const item = await page.waitForSelector('[data-testid=notification]:has-text("Weekly report ready")');
     expect(await item.getAttribute('data-read')).toBe('false');
+    expect(await seriousAxeFindings(page), 'axe on the home page with the inbox open').toEqual([]);
     await screenshot(page, 'notification-unread');
     await context.close();
   });
@@ -216,6 +157,9 @@ describe('Next.js example in Chromium', { timeout: 60_000 }, () => {
     await first.page.click('[data-testid=notification]:has-text("Invoice paid") >> text=Mark read');
     await second.page.waitForSelector('[data-testid=unread-count]:text-is("2")');
     await second.page.waitForSelector('[data-testid=notification][data-read=true]:has-text("Invoice paid")');
+    // Read and unread look different: the nav's link style does not leak into the inbox.
+    const weight = (title: string) => second.page.$eval(`[data-testid=notification]:has-text("${title}") .title`, (el) => getComputedStyle(el).fontWeight);
+    expect(Number(await weight('New comment'))).toBeGreaterThan(Number(await weight('Invoice paid')));
     await screenshot(second.page, 'notification-second-tab-after-mark-read');
 
     await first.page.click('[data-testid=notification]:has-text("Deploy finished") >> text=Dismiss');

@@ -1,0 +1,5 @@
+import { StartRunHere } from '../components/StartRunHere';
+
+export default function Home() {
+  return <StartRunHere />;
+}
