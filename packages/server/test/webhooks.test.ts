@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { newClient, until } from './support/client.js';
-import { callApi, startGateway, type TestGateway } from './support/gateway.js';
+import { callApi, deepMerge, type ConfigFile, type TestGateway } from './support/gateway.js';
+import { startConfiguredGateway } from './support/lifecycle.js';
 import { newWebhookSecret, WebhookReceiver } from './support/webhook-receiver.js';
-import { lifecycleExtensions } from '../src/webhooks/configured.js';
-import { loadConfig } from '../src/config/load.js';
-import { deepMerge, baseTestConfig, writeConfigFile, type ConfigFile } from './support/gateway.js';
 
 const opened: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -16,8 +14,7 @@ const fastRetries = { retry_initial_interval: '50ms', retry_max_interval: '300ms
 
 async function webhookGateway(receiver: WebhookReceiver, secret: string, webhooks: ConfigFile = {}, extra: ConfigFile = {}): Promise<TestGateway> {
   const overrides = deepMerge({ webhooks: { enabled: true, url: receiver.url, secret, ...fastRetries, ...webhooks }, user_status: { offline_grace: '300ms' } }, extra);
-  const config = loadConfig({ file: writeConfigFile(deepMerge(baseTestConfig, overrides)), environ: {} });
-  const gw = await startGateway(overrides, undefined, { extensions: lifecycleExtensions(config) });
+  const gw = await startConfiguredGateway(overrides);
   opened.push(gw);
   return gw;
 }
