@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { newClient, until } from './support/client.js';
 import { callApi, deepMerge, type ConfigFile, type TestGateway } from './support/gateway.js';
 import { startConfiguredGateway } from './support/lifecycle.js';
+import { postgresBackend } from './support/inbox.js';
 import { newWebhookSecret, WebhookReceiver } from './support/webhook-receiver.js';
 
 const opened: Array<{ close(): Promise<void> }> = [];
@@ -90,6 +91,24 @@ describe('lifecycle webhooks', () => {
     expect(receiver.events[0]!.id).toBe(page.items[0].id);
     expect(await gw.api('webhook_stats', {})).toMatchObject({ pending: 0, dead: 0 });
     client.disconnect();
+  });
+
+  it('keeps the outbox in PostgreSQL when notifications.database_url is set', async () => {
+    const database = await postgresBackend.create();
+    opened.push({ close: database.drop });
+    const secret = newWebhookSecret();
+    const receiver = await WebhookReceiver.start(secret);
+    opened.push(receiver);
+    receiver.status = 503;
+    const gw = await webhookGateway(receiver, secret, {}, { notifications: { database_url: database.options.databaseUrl } });
+    const client = newClient(gw.url, { token: await gw.token('pat') });
+    client.connect();
+    await client.ready(3000);
+    client.disconnect();
+    await until(async () => (await gw.api('webhook_stats', {})).pending === 4, 5000, 'events in the PostgreSQL outbox');
+    receiver.status = 204;
+    await until(() => receiver.eventsOf('pat').length === 4, 5000, 'delivered');
+    expect(types(receiver.eventsOf('pat'))).toEqual(['client.connect', 'user.online', 'client.disconnect', 'user.offline']);
   });
 
   it('answers bad API input with 107 and names the field', async () => {

@@ -111,7 +111,7 @@ export class Deliverer {
       const attempts = event.attempts + 1;
       const now = Date.now();
       const dead = now >= event.give_up_at;
-      const next = Math.min(now + retryDelay(attempts, this.options.initialInterval, this.options.maxInterval), event.give_up_at);
+      const next = Math.min(now + Math.round(retryDelay(attempts, this.options.initialInterval, this.options.maxInterval)), event.give_up_at);
       await this.store.failed(event.seq, { attempts, next_attempt_at: next, last_error: error, dead_at: dead ? now : null });
       this.counted(dead ? 'dead' : 'failed');
       const fields = { event: dead ? 'webhook_dead_letter' : 'webhook_delivery_failed', id: event.id, type: event.type, attempts, reason: error };

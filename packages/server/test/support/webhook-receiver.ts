@@ -73,8 +73,9 @@ export class WebhookReceiver {
       res.writeHead(401).end();
       return;
     }
-    if (this.delay > 0) await new Promise((r) => setTimeout(r, this.delay));
+    // Recorded before the answer: a sender that dies before it hears it must send the event again.
     if (this.status < 300) this.deliveries.push({ id: headers.id, ...(JSON.parse(body) as Omit<ReceivedEvent, 'id'>) });
+    if (this.delay > 0) await new Promise((r) => setTimeout(r, this.delay).unref());
     if (!res.destroyed) res.writeHead(this.status).end();
   }
 }
