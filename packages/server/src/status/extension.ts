@@ -4,7 +4,8 @@ import { ApiError } from '../api/errors.js';
 import { describeIssues } from '../api/schemas.js';
 import type { ExtensionApiMethod, GatewayExtension } from '../extension.js';
 import type { RealtimeNode } from '../core/index.js';
-import { MemoryUserStatus, type OnlineUser, type UserStatus, type UserStatusStore } from './store.js';
+import { MemoryUserStatus, type UserStatusStore } from './store.js';
+import type { OnlineUserReply, SnapshotReply, UserStatusReply } from './types.js';
 import { UserStatusTracker, type TransitionListener } from './tracker.js';
 
 export interface UserStatusOptions {
@@ -26,10 +27,6 @@ const statusRequest = z
 const snapshotRequest = z.strictObject({ cursor: z.string().optional(), limit: z.number().int().min(1).max(MAX_USERS).default(MAX_USERS) });
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
-/** What the API answers: times as ISO 8601, like the inbox. */
-export type UserStatusReply = Omit<UserStatus, 'last_seen' | 'online_since'> & { last_seen: string | null; online_since: string | null };
-export type OnlineUserReply = Omit<OnlineUser, 'online_since'> & { online_since: string };
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body ?? {});
@@ -89,7 +86,8 @@ export function createUserStatusExtension(options: UserStatusOptions = {}): User
         const request = parse(snapshotRequest, body);
         const at = new Date().toISOString();
         const page = await store.snapshot(request.cursor, request.limit);
-        return { at, users: page.users.map((u): OnlineUserReply => ({ ...u, online_since: iso(u.online_since)! })), next_cursor: page.next_cursor };
+        const reply: SnapshotReply = { at, users: page.users.map((u): OnlineUserReply => ({ ...u, online_since: iso(u.online_since)! })), next_cursor: page.next_cursor };
+        return reply;
       }),
     },
     onTransition(listener) {
