@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { newClient, until } from './support/client.js';
-import { callApi, deepMerge, type ConfigFile, type TestGateway } from './support/gateway.js';
+import { baseTestConfig, callApi, deepMerge, writeConfigFile, type ConfigFile, type TestGateway } from './support/gateway.js';
+import { runCli } from './support/process.js';
 import { startConfiguredGateway } from './support/lifecycle.js';
 import { postgresBackend } from './support/inbox.js';
 import { newWebhookSecret, WebhookReceiver } from './support/webhook-receiver.js';
@@ -109,6 +110,21 @@ describe('lifecycle webhooks', () => {
     receiver.status = 204;
     await until(() => receiver.eventsOf('pat').length === 4, 5000, 'delivered');
     expect(types(receiver.eventsOf('pat'))).toEqual(['client.connect', 'user.online', 'client.disconnect', 'user.offline']);
+  });
+
+  it('refuses to serve with webhooks on but no receiver or a malformed secret, naming each key', async () => {
+    const file = writeConfigFile(deepMerge(baseTestConfig, { webhooks: { enabled: true } }));
+    const missing = await runCli(['serve', '--config', file]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('webhooks.url: required when webhooks.enabled is true');
+    expect(missing.stderr).toContain('webhooks.secret: required when webhooks.enabled is true');
+    const short = writeConfigFile(deepMerge(baseTestConfig, { webhooks: { enabled: true, url: 'http://127.0.0.1:9/hooks', secret: 'whsec_c2hvcnQ=' } }));
+    const bad = await runCli(['serve', '--config', short]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('webhooks.secret: the key after whsec_ must be at least 16 bytes');
+    const notUrl = await runCli(['check-config', '--config', writeConfigFile(deepMerge(baseTestConfig, { webhooks: { url: 'ftp://x' } }))]);
+    expect(notUrl.code).toBe(1);
+    expect(notUrl.stderr).toContain('webhooks.url');
   });
 
   it('answers bad API input with 107 and names the field', async () => {
