@@ -1,6 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { RealtimeConfig } from '../config/types.js';
 import type { ConnectionEvent, DisconnectEvent, SubscriptionEvent } from '../core/index.js';
-import { uuidv7Generator } from '../inbox/service.js';
 import type { Logger } from '../log.js';
 import type { StatusTransition } from '../status/store.js';
 import type { NewEvent, OutboxStore } from './outbox.js';
@@ -12,6 +12,14 @@ const MAX_QUEUED = 100_000;
 const BATCH = 500;
 const RETRY_WRITE_MS = 1000;
 
+/** An event as the observer hands it over: its id and body are made later, off the caller's path. */
+interface Happened {
+  type: WebhookEventType;
+  orderKey: string;
+  at: number;
+  data: Record<string, unknown>;
+}
+
 /**
  * Turns lifecycle events into outbox rows. The node's observers call `record`, which only queues;
  * queued events are committed together on the next turn of the event loop (a group commit), and
@@ -19,11 +27,12 @@ const RETRY_WRITE_MS = 1000;
  * turn, which no receiver has seen either.
  */
 export class WebhookRecorder {
-  private queue: NewEvent[] = [];
+  private queue: Happened[] = [];
+  /** A batch whose commit failed: written again first, with the same ids. */
+  private unwritten: NewEvent[] | undefined;
   private flushing: Promise<void> | undefined;
   private scheduled = false;
   private dropped = 0;
-  private readonly nextId = uuidv7Generator();
 
   constructor(
     private readonly store: OutboxStore,
@@ -55,35 +64,39 @@ export class WebhookRecorder {
     this.add(change.type === 'online' ? 'user.online' : 'user.offline', change.user, change.at, data);
   }
 
-  /** Commits whatever is queued; resolves once it is in the outbox (or the write failed). */
+  /** Commits whatever is queued; resolves once it is in the outbox, or the write failed (and will be retried). */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.queue.length === 0) return;
-    const batch = this.queue.splice(0, BATCH);
+    const batch = this.unwritten ?? this.queue.splice(0, BATCH).map((event) => this.row(event));
+    this.unwritten = undefined;
+    if (batch.length === 0) return;
+    let written = false;
     this.flushing = this.store.add(batch).then(
       () => {
+        written = true;
         this.committed();
       },
       (error: unknown) => {
-        // Back to the front, in order: nothing is acknowledged until it is committed.
-        this.queue.unshift(...batch);
-        this.log.error({ event: 'webhook_outbox_write_failed', queued: this.queue.length, err: (error as Error).message }, 'webhooks: cannot write the outbox; retrying');
-        throw error;
+        // Nothing is acknowledged until it is committed: the batch goes first next time.
+        this.unwritten = batch;
+        this.log.error({ event: 'webhook_outbox_write_failed', queued: this.queue.length + batch.length, err: (error as Error).message }, 'webhooks: cannot write the outbox; retrying');
+        setTimeout(() => this.schedule(), RETRY_WRITE_MS).unref();
       },
     );
-    try {
-      await this.flushing;
-    } catch {
-      setTimeout(() => this.schedule(), RETRY_WRITE_MS).unref();
-      return;
-    } finally {
-      this.flushing = undefined;
-    }
-    if (this.queue.length > 0) await this.flush();
+    await this.flushing;
+    this.flushing = undefined;
+    if (written && this.queue.length > 0) await this.flush();
   }
 
-  get queued(): number {
-    return this.queue.length;
+  private row({ type, orderKey, at, data }: Happened): NewEvent {
+    return {
+      id: `msg_${randomUUID().replaceAll('-', '')}`,
+      type,
+      order_key: orderKey,
+      body: JSON.stringify({ type, timestamp: new Date(at).toISOString(), data }),
+      created_at: at,
+      give_up_at: at + this.retryPeriod,
+    };
   }
 
   private record(type: WebhookEventType, event: ConnectionEvent, extra: Record<string, unknown>): void {
@@ -96,9 +109,7 @@ export class WebhookRecorder {
       if (this.dropped++ % 1000 === 0) this.log.error({ event: 'webhook_dropped', type, dropped: this.dropped }, 'webhooks: outbox writes are behind; event dropped');
       return;
     }
-    const id = `msg_${this.nextId(at).replaceAll('-', '')}`;
-    const body = JSON.stringify({ type, timestamp: new Date(at).toISOString(), data });
-    this.queue.push({ id, type, order_key: orderKey, body, created_at: at, give_up_at: at + this.retryPeriod });
+    this.queue.push({ type, orderKey, at, data });
     this.schedule();
   }
 
