@@ -14,8 +14,8 @@ afterEach(async () => {
 /** Short backoff so that retries happen within a test. */
 const fastRetries = { retry_initial_interval: '50ms', retry_max_interval: '300ms', timeout: '2s' };
 
-async function webhookGateway(receiver: WebhookReceiver, secret: string, webhooks: ConfigFile = {}, extra: ConfigFile = {}): Promise<TestGateway> {
-  const overrides = deepMerge({ webhooks: { enabled: true, url: receiver.url, secret, ...fastRetries, ...webhooks }, user_status: { offline_grace: '300ms' } }, extra);
+async function webhookGateway(url: string, secret: string, webhooks: ConfigFile = {}, extra: ConfigFile = {}): Promise<TestGateway> {
+  const overrides = deepMerge({ webhooks: { enabled: true, url, secret, ...fastRetries, ...webhooks }, user_status: { offline_grace: '300ms' } }, extra);
   const gw = await startConfiguredGateway(overrides);
   opened.push(gw);
   return gw;
@@ -28,7 +28,7 @@ describe('lifecycle webhooks', () => {
     const secret = newWebhookSecret();
     const receiver = await WebhookReceiver.start(secret);
     opened.push(receiver);
-    const gw = await webhookGateway(receiver, secret);
+    const gw = await webhookGateway(receiver.url, secret);
     const client = newClient(gw.url, { token: await gw.token('alice') });
     client.connect();
     await client.ready(3000);
@@ -53,10 +53,11 @@ describe('lifecycle webhooks', () => {
 
   it('keeps retrying a receiver that is down, then delivers everything in order per user', async () => {
     const secret = newWebhookSecret();
-    const receiver = await WebhookReceiver.start(secret);
-    opened.push(receiver);
-    receiver.status = 503;
-    const gw = await webhookGateway(receiver, secret);
+    const first = await WebhookReceiver.start(secret);
+    const { port, url } = first;
+    // Down: nothing listens on the receiver's port (connection refused), then it answers 503.
+    await first.close();
+    const gw = await webhookGateway(url, secret);
     const clients = await Promise.all(['u1', 'u2', 'u3'].map(async (user) => {
       const client = newClient(gw.url, { token: await gw.token(user) });
       client.connect();
@@ -64,7 +65,11 @@ describe('lifecycle webhooks', () => {
       return client;
     }));
     for (const client of clients) client.disconnect();
-    await until(async () => (await gw.api('webhook_stats', {})).failed_attempts >= 6, 5000, 'failed attempts');
+    await until(async () => (await gw.api('webhook_stats', {})).failed_attempts >= 6, 5000, 'refused attempts');
+    const receiver = await WebhookReceiver.start(secret, port);
+    opened.push(receiver);
+    receiver.status = 503;
+    await until(() => receiver.rejected === 0 && receiver.deliveries.length === 0 && receiver.requests >= 3, 5000, 'attempts answered 503');
     receiver.status = 204;
     await until(() => receiver.events.filter((e) => e.type === 'user.offline').length === 3, 10_000, 'every offline');
     for (const user of ['u1', 'u2', 'u3']) expect(types(receiver.eventsOf(user))).toEqual(['client.connect', 'user.online', 'client.disconnect', 'user.offline']);
@@ -76,7 +81,7 @@ describe('lifecycle webhooks', () => {
     const receiver = await WebhookReceiver.start(secret);
     opened.push(receiver);
     receiver.status = 500;
-    const gw = await webhookGateway(receiver, secret, { retry_period: '400ms', events: ['client.connect'] });
+    const gw = await webhookGateway(receiver.url, secret, { retry_period: '400ms', events: ['client.connect'] });
     const client = newClient(gw.url, { token: await gw.token('dora') });
     client.connect();
     await client.ready(3000);
@@ -101,7 +106,7 @@ describe('lifecycle webhooks', () => {
     const receiver = await WebhookReceiver.start(secret);
     opened.push(receiver);
     receiver.status = 503;
-    const gw = await webhookGateway(receiver, secret, {}, { notifications: { database_url: database.options.databaseUrl } });
+    const gw = await webhookGateway(receiver.url, secret, {}, { notifications: { database_url: database.options.databaseUrl } });
     const client = newClient(gw.url, { token: await gw.token('pat') });
     client.connect();
     await client.ready(3000);
@@ -131,7 +136,7 @@ describe('lifecycle webhooks', () => {
     const secret = newWebhookSecret();
     const receiver = await WebhookReceiver.start(secret);
     opened.push(receiver);
-    const gw = await webhookGateway(receiver, secret);
+    const gw = await webhookGateway(receiver.url, secret);
     await expect(callApi(gw.apiUrl, 'webhook_retry', {})).rejects.toMatchObject({ code: 107 });
     await expect(callApi(gw.apiUrl, 'webhook_dead_letters', { limit: 0 })).rejects.toMatchObject({ code: 107, message: expect.stringContaining('limit') });
     await expect(callApi(gw.apiUrl, 'user_status', { users: [] })).rejects.toMatchObject({ code: 107 });

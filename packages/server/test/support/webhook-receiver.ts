@@ -19,6 +19,8 @@ export interface ReceivedEvent {
 export class WebhookReceiver {
   readonly deliveries: ReceivedEvent[] = [];
   rejected = 0;
+  /** Every request, whatever the answer. */
+  requests = 0;
   /** HTTP status to answer with; 204 takes the event. */
   status = 204;
   /** ms to wait before answering. */
@@ -64,6 +66,7 @@ export class WebhookReceiver {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.requests += 1;
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
