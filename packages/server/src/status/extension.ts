@@ -47,6 +47,10 @@ async function unavailableOnFailure<T>(run: () => Promise<T>): Promise<T> {
 export interface UserStatusExtension extends GatewayExtension {
   /** Online/offline transitions this node decides (webhooks listen here). */
   onTransition(listener: TransitionListener): () => void;
+  /** True for the memory store, which forgets on a crash: webhooks then keep who is online. */
+  readonly resumable: boolean;
+  /** After a crash: users reported online before it (see `UserStatusStore.resume`). Call after start. */
+  resume(users: Array<{ user: string; since: number }>): void;
 }
 
 /**
@@ -89,6 +93,11 @@ export function createUserStatusExtension(options: UserStatusOptions = {}): User
         const reply: SnapshotReply = { at, users: page.users.map((u): OnlineUserReply => ({ ...u, online_since: iso(u.online_since)! })), next_cursor: page.next_cursor };
         return reply;
       }),
+    },
+    resumable: !options.redis,
+    resume(users) {
+      if (!tracker) throw new TypeError('user status: start it before the extensions that resume it');
+      tracker.statusStore.resume?.(users, Date.now());
     },
     onTransition(listener) {
       if (tracker) return tracker.onTransition(listener);

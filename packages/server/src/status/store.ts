@@ -44,6 +44,12 @@ export interface UserStatusStore {
    */
   sweep(now: number): Promise<Array<{ user: string; last_seen: number }>>;
   status(users: string[], now: number): Promise<UserStatus[]>;
+  /**
+   * Users a crashed predecessor of this node had reported online: each is online without a
+   * connection, in their grace period from `now`, so they go offline unless they come back.
+   * Only a memory store needs it; Redis outlives the node.
+   */
+  resume?(users: Array<{ user: string; since: number }>, now: number): void;
   /** Online users in user id order, `limit` at a time, after `cursor` (a user id). */
   snapshot(cursor: string | undefined, limit: number): Promise<SnapshotPage>;
   close(): Promise<void>;
@@ -82,6 +88,14 @@ export class MemoryUserStatus implements UserStatusStore {
     if (!entry?.clients.delete(client)) return;
     this.lastSeen.set(user, at);
     if (entry.clients.size === 0) entry.graceEnds = at + this.graceMs;
+  }
+
+  resume(users: Array<{ user: string; since: number }>, now: number): void {
+    for (const { user, since } of users) {
+      if (this.online.has(user)) continue;
+      this.online.set(user, { clients: new Set(), since, graceEnds: now + this.graceMs });
+      this.lastSeen.set(user, now);
+    }
   }
 
   async sweep(now: number): Promise<Array<{ user: string; last_seen: number }>> {

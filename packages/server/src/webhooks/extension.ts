@@ -118,6 +118,9 @@ export function createWebhooksExtension(options: WebhookOptions): GatewayExtensi
       // A SQLite outbox belongs to this process alone: leases a killed predecessor held are void.
       if (database.dialect === 'sqlite') await current.releaseLeases();
       store = current;
+      // Users still online when this node last stopped get their offline unless they return.
+      const keepOnline = options.status?.resumable === true;
+      if (keepOnline) options.status!.resume(await current.onlineUsers());
 
       const registers = [node.metrics.registry];
       const deliveries = new Counter({ name: 'realtime_webhook_deliveries_total', help: 'Webhook delivery attempts, by outcome (delivered, failed, dead).', labelNames: ['outcome'], registers });
@@ -137,7 +140,7 @@ export function createWebhooksExtension(options: WebhookOptions): GatewayExtensi
 
       const delivery = new Deliverer(current, { url: options.url, key, timeout: options.timeout, initialInterval: options.retryInitialInterval, maxInterval: options.retryMaxInterval, concurrency: options.concurrency }, log, counted);
       deliverer = delivery;
-      const events = new WebhookRecorder(current, enabled, node.name, options.retryPeriod, log, () => delivery.wake());
+      const events = new WebhookRecorder(current, { enabled, node: node.name, retryPeriod: options.retryPeriod, keepOnline }, log, () => delivery.wake());
       recorder = events;
       stopObserving = [
         node.events.observe({

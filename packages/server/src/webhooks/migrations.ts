@@ -32,6 +32,17 @@ function migrations(dialect: InboxDialect): Record<string, Migration> {
         await db.schema.createIndex('webhook_outbox_dead').on('webhook_outbox').columns(['dead_at']).where(sql.ref('dead_at'), 'is not', null).execute();
       },
     },
+    // Users this node reported online and not yet offline, written in the same commit as those
+    // events: after a crash of a node that kept status in memory, they still get their offline.
+    '0002_online': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('webhook_online')
+          .addColumn('user_id', 'text', (c) => c.primaryKey())
+          .addColumn('since', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

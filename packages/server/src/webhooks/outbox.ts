@@ -18,9 +18,18 @@ export interface OutboxTable {
   dead_at: Millis | null;
 }
 
+export interface OnlineTable {
+  user_id: string;
+  since: Millis;
+}
+
 export interface OutboxTables {
   webhook_outbox: OutboxTable;
+  webhook_online: OnlineTable;
 }
+
+/** What a batch does to the users reported online: since (ms) for online, null for offline. */
+export type OnlineChanges = ReadonlyMap<string, number | null>;
 
 export interface NewEvent {
   id: string;
@@ -61,9 +70,19 @@ const COLUMNS = ['seq', 'id', 'type', 'order_key', 'body', 'created_at', 'give_u
 export class OutboxStore {
   constructor(private readonly db: Kysely<OutboxTables>) {}
 
-  async add(events: NewEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await this.db.insertInto('webhook_outbox').values(events.map((e) => ({ ...e, next_attempt_at: e.created_at }))).execute();
+  /** One commit: the events, and the online users they report. */
+  async add(events: NewEvent[], online: OnlineChanges = new Map()): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      if (events.length > 0) await tx.insertInto('webhook_outbox').values(events.map((e) => ({ ...e, next_attempt_at: e.created_at }))).execute();
+      const gone = [...online].filter(([, since]) => since === null).map(([user]) => user);
+      if (gone.length > 0) await tx.deleteFrom('webhook_online').where('user_id', 'in', gone).execute();
+      const came = [...online].filter((entry): entry is [string, number] => entry[1] !== null).map(([user_id, since]) => ({ user_id, since }));
+      if (came.length > 0) await tx.insertInto('webhook_online').values(came).onConflict((c) => c.column('user_id').doUpdateSet({ since: (eb) => eb.ref('excluded.since') })).execute();
+    });
+  }
+
+  async onlineUsers(): Promise<Array<{ user: string; since: number }>> {
+    return (await this.db.selectFrom('webhook_online').select(['user_id', 'since']).execute()).map((row) => ({ user: row.user_id, since: num(row.since) }));
   }
 
   /** The first waiting event of each user that is due and not leased, oldest first. */

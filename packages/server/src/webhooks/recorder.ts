@@ -3,7 +3,7 @@ import type { RealtimeConfig } from '../config/types.js';
 import type { ConnectionEvent, DisconnectEvent, SubscriptionEvent } from '../core/index.js';
 import type { Logger } from '../log.js';
 import type { StatusTransition } from '../status/store.js';
-import type { NewEvent, OutboxStore } from './outbox.js';
+import type { NewEvent, OnlineChanges, OutboxStore } from './outbox.js';
 
 export type WebhookEventType = RealtimeConfig['webhooks']['events'][number];
 
@@ -20,6 +20,16 @@ interface Happened {
   data: Record<string, unknown>;
 }
 
+/** The last word on each user in a batch: online since, or offline (null). */
+function onlineChanges(events: Happened[]): OnlineChanges {
+  const changes = new Map<string, number | null>();
+  for (const { type, orderKey, at } of events) {
+    if (type === 'user.online') changes.set(orderKey, at);
+    else if (type === 'user.offline') changes.set(orderKey, null);
+  }
+  return changes;
+}
+
 /**
  * Turns lifecycle events into outbox rows. The node's observers call `record`, which only queues;
  * queued events are committed together on the next turn of the event loop (a group commit), and
@@ -29,19 +39,25 @@ interface Happened {
 export class WebhookRecorder {
   private queue: Happened[] = [];
   /** A batch whose commit failed: written again first, with the same ids. */
-  private unwritten: NewEvent[] | undefined;
+  private unwritten: { events: NewEvent[]; online: OnlineChanges } | undefined;
   private flushing: Promise<void> | undefined;
   private scheduled = false;
   private dropped = 0;
 
+  private readonly enabled: ReadonlySet<WebhookEventType>;
+  private readonly node: string;
+  private readonly retryPeriod: number;
+  /** Keep the table of users online (a memory status store, which a crash empties). */
+  private readonly keepOnline: boolean;
+
   constructor(
     private readonly store: OutboxStore,
-    private readonly enabled: ReadonlySet<WebhookEventType>,
-    private readonly node: string,
-    private readonly retryPeriod: number,
+    options: { enabled: ReadonlySet<WebhookEventType>; node: string; retryPeriod: number; keepOnline: boolean },
     private readonly log: Logger,
     private readonly committed: () => void,
-  ) {}
+  ) {
+    ({ enabled: this.enabled, node: this.node, retryPeriod: this.retryPeriod, keepOnline: this.keepOnline } = options);
+  }
 
   connected(event: ConnectionEvent): void {
     this.record('client.connect', event, {});
@@ -67,11 +83,12 @@ export class WebhookRecorder {
   /** Commits whatever is queued; resolves once it is in the outbox, or the write failed (and will be retried). */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    const batch = this.unwritten ?? this.queue.splice(0, BATCH).map((event) => this.row(event));
+    const taken = this.unwritten ? undefined : this.queue.splice(0, BATCH);
+    const batch = this.unwritten ?? { events: taken!.filter((e) => this.enabled.has(e.type)).map((e) => this.row(e)), online: this.keepOnline ? onlineChanges(taken!) : new Map() };
     this.unwritten = undefined;
-    if (batch.length === 0) return;
+    if (batch.events.length === 0 && batch.online.size === 0) return;
     let written = false;
-    this.flushing = this.store.add(batch).then(
+    this.flushing = this.store.add(batch.events, batch.online).then(
       () => {
         written = true;
         this.committed();
@@ -79,7 +96,7 @@ export class WebhookRecorder {
       (error: unknown) => {
         // Nothing is acknowledged until it is committed: the batch goes first next time.
         this.unwritten = batch;
-        this.log.error({ event: 'webhook_outbox_write_failed', queued: this.queue.length + batch.length, err: (error as Error).message }, 'webhooks: cannot write the outbox; retrying');
+        this.log.error({ event: 'webhook_outbox_write_failed', queued: this.queue.length + batch.events.length, err: (error as Error).message }, 'webhooks: cannot write the outbox; retrying');
         setTimeout(() => this.schedule(), RETRY_WRITE_MS).unref();
       },
     );
@@ -104,7 +121,8 @@ export class WebhookRecorder {
   }
 
   private add(type: WebhookEventType, orderKey: string, at: number, data: Record<string, unknown>): void {
-    if (!this.enabled.has(type)) return;
+    // Status transitions are kept even when not sent: they maintain the table of users online.
+    if (!this.enabled.has(type) && !(this.keepOnline && (type === 'user.online' || type === 'user.offline'))) return;
     if (this.queue.length >= MAX_QUEUED) {
       if (this.dropped++ % 1000 === 0) this.log.error({ event: 'webhook_dropped', type, dropped: this.dropped }, 'webhooks: outbox writes are behind; event dropped');
       return;
