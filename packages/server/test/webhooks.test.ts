@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { newClient, until } from './support/client.js';
-import { baseTestConfig, callApi, deepMerge, writeConfigFile, type ConfigFile, type TestGateway } from './support/gateway.js';
+import { createUserStatusExtension, createWebhooksExtension } from '../src/index.js';
+import { baseTestConfig, callApi, deepMerge, startGateway, writeConfigFile, type ConfigFile, type TestGateway } from './support/gateway.js';
 import { runCli } from './support/process.js';
 import { startConfiguredGateway } from './support/lifecycle.js';
 import { postgresBackend } from './support/inbox.js';
@@ -130,6 +131,22 @@ describe('lifecycle webhooks', () => {
     const notUrl = await runCli(['check-config', '--config', writeConfigFile(deepMerge(baseTestConfig, { webhooks: { url: 'ftp://x' } }))]);
     expect(notUrl.code).toBe(1);
     expect(notUrl.stderr).toContain('webhooks.url');
+  });
+
+  it('works embedded, from the public entry, as the README shows', async () => {
+    const secret = newWebhookSecret();
+    const receiver = await WebhookReceiver.start(secret);
+    opened.push(receiver);
+    const status = createUserStatusExtension({ offlineGrace: 200 });
+    const webhooks = createWebhooksExtension({ url: receiver.url, secret, status });
+    const gw = await startGateway({}, undefined, { extensions: [status, webhooks] });
+    opened.push(gw);
+    const client = newClient(gw.url, { token: await gw.token('ivy') });
+    client.connect();
+    await client.ready(3000);
+    client.disconnect();
+    await until(() => receiver.eventsOf('ivy').length === 4, 5000, 'the four events');
+    expect(types(receiver.eventsOf('ivy'))).toEqual(['client.connect', 'user.online', 'client.disconnect', 'user.offline']);
   });
 
   it('answers bad API input with 107 and names the field', async () => {

@@ -17,20 +17,34 @@ export interface WebhookOptions {
   url: string;
   /** `whsec_` + base64 key (Standard Webhooks). */
   secret: string;
-  events: readonly WebhookEventType[];
+  /** Types to send; all six by default. */
+  events?: readonly WebhookEventType[];
   /** `postgres://…` or `sqlite:<path>`; unset: `<dataDir>/webhooks.sqlite`. */
   databaseUrl?: string;
+  /** The gateway's `data_dir` when unset. */
   dataDir?: string;
-  /** ms per delivery attempt */
-  timeout: number;
-  /** ms an event is retried before it is dead-lettered */
-  retryPeriod: number;
-  retryInitialInterval: number;
-  retryMaxInterval: number;
-  concurrency: number;
+  /** ms per delivery attempt; 5 s */
+  timeout?: number;
+  /** ms an event is retried before it is dead-lettered; 24 h */
+  retryPeriod?: number;
+  /** ms before the first retry, doubling; 1 s */
+  retryInitialInterval?: number;
+  /** ms cap between attempts; 10 min */
+  retryMaxInterval?: number;
+  /** deliveries in flight, one per user; 8 */
+  concurrency?: number;
   /** Where `user.online` / `user.offline` come from; without it those are not sent. */
   status?: UserStatusExtension;
 }
+
+export const WEBHOOK_DEFAULTS = {
+  events: ['client.connect', 'client.disconnect', 'client.subscribe', 'client.unsubscribe', 'user.online', 'user.offline'],
+  timeout: 5_000,
+  retryPeriod: 24 * 3600_000,
+  retryInitialInterval: 1_000,
+  retryMaxInterval: 600_000,
+  concurrency: 8,
+} as const satisfies Omit<Required<WebhookOptions>, 'url' | 'secret' | 'databaseUrl' | 'dataDir' | 'status'>;
 
 const DEFAULT_PAGE = 50;
 const deadLettersRequest = z.strictObject({ limit: z.number().int().min(1).max(500).default(DEFAULT_PAGE), cursor: z.string().regex(/^\d+$/, 'not a cursor from this method').optional() });
@@ -65,9 +79,10 @@ function deadLetter(event: OutboxEvent): DeadLetter {
  * online/offline, recorded in a durable outbox (the inbox's SQL store) and delivered signed, with
  * retries, to one receiver. API methods `webhook_stats`, `webhook_dead_letters`, `webhook_retry`.
  */
-export function createWebhooksExtension(options: WebhookOptions): GatewayExtension {
+export function createWebhooksExtension(given: WebhookOptions): GatewayExtension {
+  const options = { ...WEBHOOK_DEFAULTS, ...given };
   const key = secretKey(options.secret);
-  const enabled = new Set(options.events);
+  const enabled = new Set<WebhookEventType>(options.events);
   let database: SqlDatabase<OutboxTables> | undefined;
   let store: OutboxStore | undefined;
   let recorder: WebhookRecorder | undefined;
