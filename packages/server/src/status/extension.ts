@@ -1,8 +1,8 @@
 import { ApiErrorCodes } from '@renum-realtime/protocol';
 import { z } from 'zod';
 import { ApiError } from '../api/errors.js';
-import { describeIssues } from '../api/schemas.js';
 import type { ExtensionApiMethod, GatewayExtension } from '../extension.js';
+import { isoTime, parseBody } from './api-input.js';
 import type { RealtimeNode } from '../core/index.js';
 import { MemoryUserStatus, type UserStatusStore } from './store.js';
 import type { OnlineUserReply, SnapshotReply, UserStatusReply } from './types.js';
@@ -25,14 +25,6 @@ const statusRequest = z
   .strictObject({ user: userId.optional(), users: z.array(userId).min(1, 'give at least one user').max(MAX_USERS, `at most ${MAX_USERS} users`).optional() })
   .refine((body) => (body.user === undefined) !== (body.users === undefined), 'give either user or users');
 const snapshotRequest = z.strictObject({ cursor: z.string().optional(), limit: z.number().int().min(1).max(MAX_USERS).default(MAX_USERS) });
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success) throw new ApiError(ApiErrorCodes.badRequest, describeIssues(parsed.error));
-  return parsed.data;
-}
 
 /** Redis trouble is the caller's to retry, as for the engine's own API methods. */
 async function unavailableOnFailure<T>(run: () => Promise<T>): Promise<T> {
@@ -82,15 +74,15 @@ export function createUserStatusExtension(options: UserStatusOptions = {}): User
     name: 'user_status',
     api: {
       user_status: method(async (store, body) => {
-        const request = parse(statusRequest, body);
+        const request = parseBody(statusRequest, body);
         const statuses = await store.status(request.users ?? [request.user!], Date.now());
-        return { users: statuses.map((s): UserStatusReply => ({ ...s, last_seen: iso(s.last_seen), online_since: iso(s.online_since) })) };
+        return { users: statuses.map((s): UserStatusReply => ({ ...s, last_seen: isoTime(s.last_seen), online_since: isoTime(s.online_since) })) };
       }),
       user_status_snapshot: method(async (store, body) => {
-        const request = parse(snapshotRequest, body);
+        const request = parseBody(snapshotRequest, body);
         const at = new Date().toISOString();
         const page = await store.snapshot(request.cursor, request.limit);
-        const reply: SnapshotReply = { at, users: page.users.map((u): OnlineUserReply => ({ ...u, online_since: iso(u.online_since)! })), next_cursor: page.next_cursor };
+        const reply: SnapshotReply = { at, users: page.users.map((u): OnlineUserReply => ({ ...u, online_since: isoTime(u.online_since)! })), next_cursor: page.next_cursor };
         return reply;
       }),
     },

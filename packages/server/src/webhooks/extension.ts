@@ -2,8 +2,8 @@ import { ApiErrorCodes } from '@renum-realtime/protocol';
 import { Counter, Gauge } from 'prom-client';
 import { z } from 'zod';
 import { ApiError } from '../api/errors.js';
-import { describeIssues } from '../api/schemas.js';
 import type { ExtensionApiMethod, GatewayExtension } from '../extension.js';
+import { isoTime, parseBody } from '../status/api-input.js';
 import { openSqlDatabase, type SqlDatabase } from '../inbox/dialects.js';
 import type { UserStatusExtension } from '../status/extension.js';
 import { Deliverer, type DeliveryOutcome } from './delivery.js';
@@ -52,22 +52,14 @@ const retryRequest = z
   .strictObject({ ids: z.array(z.string().min(1)).min(1).max(500).optional(), all: z.literal(true).optional() })
   .refine((body) => (body.ids === undefined) !== (body.all === undefined), 'give either ids or all: true');
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success) throw new ApiError(ApiErrorCodes.badRequest, describeIssues(parsed.error));
-  return parsed.data;
-}
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
 function deadLetter(event: OutboxEvent): DeadLetter {
   const payload = JSON.parse(event.body) as { data?: { user?: string } };
   return {
     id: event.id,
     type: event.type,
     user: payload.data?.user ?? '',
-    created_at: iso(event.created_at)!,
-    dead_at: iso(event.dead_at)!,
+    created_at: isoTime(event.created_at)!,
+    dead_at: isoTime(event.dead_at)!,
     attempts: event.attempts,
     last_error: event.last_error,
     payload,
@@ -100,19 +92,19 @@ export function createWebhooksExtension(given: WebhookOptions): GatewayExtension
     name: 'webhooks',
     api: {
       webhook_stats: method(async (s, body) => {
-        parse(z.strictObject({}), body);
+        parseBody(z.strictObject({}), body);
         const stats = await s.stats();
-        const reply: WebhookStats = { url: options.url, pending: stats.pending, dead: stats.dead, oldest_pending_at: iso(stats.oldest_pending_at), delivered: tally.delivered, failed_attempts: tally.failed };
+        const reply: WebhookStats = { url: options.url, pending: stats.pending, dead: stats.dead, oldest_pending_at: isoTime(stats.oldest_pending_at), delivered: tally.delivered, failed_attempts: tally.failed };
         return reply;
       }),
       webhook_dead_letters: method(async (s, body) => {
-        const request = parse(deadLettersRequest, body);
+        const request = parseBody(deadLettersRequest, body);
         const events = await s.dead(request.limit, request.cursor === undefined ? undefined : Number(request.cursor));
         const page: DeadLetterPage = { items: events.map(deadLetter), next_cursor: events.length === request.limit ? String(events.at(-1)!.seq) : null };
         return page;
       }),
       webhook_retry: method(async (s, body) => {
-        const request = parse(retryRequest, body);
+        const request = parseBody(retryRequest, body);
         const retried = await s.retry(request.ids, Date.now(), options.retryPeriod);
         deliverer?.wake();
         return { retried };
