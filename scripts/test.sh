@@ -34,6 +34,9 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # The proxy tests run Debian's nginx on private ports, with the README's documented config.
 [ -x /usr/sbin/nginx ] || apt_install nginx
 
+# The FastAPI example runs under Debian's Python: a python3 earlier on the PATH may lack these.
+/usr/bin/python3 -c 'import fastapi, uvicorn, httpx' 2>/dev/null || apt_install python3-fastapi python3-uvicorn python3-httpx
+
 # Scale-out tests use Redis (the tests start a private redis-server when none listens on :6379).
 if ! port_open 6379; then
   command -v redis-server >/dev/null || apt_install redis-server

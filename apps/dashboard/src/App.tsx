@@ -10,6 +10,7 @@ import { OverviewView } from './views/Overview';
 import { PublishView } from './views/Publish';
 import { RejectionsView } from './views/Rejections';
 import { TransportsView } from './views/Transports';
+import { WebhooksView } from './views/Webhooks';
 
 const VIEWS = {
   overview: { title: 'Overview', View: OverviewView },
@@ -19,6 +20,7 @@ const VIEWS = {
   notify: { title: 'Notify', View: NotifyView },
   rejections: { title: 'Rejections', View: RejectionsView },
   transports: { title: 'Transports', View: TransportsView },
+  webhooks: { title: 'Webhooks', View: WebhooksView },
   config: { title: 'Config', View: ConfigView },
 } as const;
 

@@ -51,5 +51,9 @@ export async function configuredExtensions(config: RealtimeConfig): Promise<Gate
       }),
     );
   }
+  if (config.user_status.enabled || config.webhooks.enabled) {
+    const { lifecycleExtensions } = await import('./webhooks/configured.js');
+    extensions.push(...lifecycleExtensions(config));
+  }
   return extensions;
 }

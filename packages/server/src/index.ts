@@ -8,3 +8,6 @@ export { mintToken } from './auth/mint.js';
 export type { Broker, PresenceStore } from './broker/broker.js';
 export { createInboxExtension, type InboxOptions } from './inbox/extension.js';
 export type { GatewayExtension, GatewayHost, ExtensionApiMethod, RouteHandler } from './extension.js';
+export { createUserStatusExtension, type UserStatusOptions, type UserStatusExtension } from './status/extension.js';
+export { createWebhooksExtension, type WebhookOptions } from './webhooks/extension.js';
+export { verify as verifyWebhookSignature, secretKey as webhookSecretKey } from './webhooks/signature.js';

@@ -11,6 +11,9 @@ import type { StatsHistory } from './stats.js';
 
 /** The inbox extension's server API method; notify works only when it is registered. */
 export const NOTIFY_METHOD = 'notification_send';
+/** The webhooks and user status extensions' API methods; their views work only when registered. */
+export const WEBHOOK_METHODS = { stats: 'webhook_stats', deadLetters: 'webhook_dead_letters', retry: 'webhook_retry' } as const;
+export const USER_STATUS_METHODS = { status: 'user_status', snapshot: 'user_status_snapshot' } as const;
 
 export interface AdminApiContext {
   node: RealtimeNode;
@@ -119,6 +122,22 @@ export const readHandlers: Record<string, AdminHandler> = {
   async features({ node, api, broadcastChannel }) {
     return { notify: api.has(NOTIFY_METHOD), broadcastChannel, environment: node.config.environment };
   },
+
+  /** The webhooks extension's outbox and dead letters, through its API methods. */
+  async webhooks({ api }, { query }) {
+    if (!api.has(WEBHOOK_METHODS.stats)) return { enabled: false };
+    const cursor = query.get('cursor');
+    const [stats, deadLetters] = await Promise.all([api.call(WEBHOOK_METHODS.stats, {}), api.call(WEBHOOK_METHODS.deadLetters, { limit: 50, ...(cursor ? { cursor } : {}) })]);
+    return { enabled: true, stats, deadLetters };
+  },
+
+  /** One user's status, or (no `user`) the users online now, through the user status API. */
+  async user_status({ api }, { query }) {
+    if (!api.has(USER_STATUS_METHODS.status)) return { enabled: false };
+    const user = query.get('user');
+    if (user) return { enabled: true, user: ((await api.call(USER_STATUS_METHODS.status, { user })) as { users: unknown[] }).users[0] };
+    return { enabled: true, online: await api.call(USER_STATUS_METHODS.snapshot, { limit: 100 }) };
+  },
 };
 
 /** POST endpoints: they change something, so they also need the CSRF token. */
@@ -149,5 +168,13 @@ export const writeHandlers: Record<string, AdminHandler> = {
   async notify({ api }, { body }) {
     if (!api.has(NOTIFY_METHOD)) throw new ApiError(ApiErrorCodes.notAvailable, 'the notification inbox is not enabled on this gateway');
     return api.call(NOTIFY_METHOD, parse(notifyBody, body));
+  },
+
+  /** Dead letters back in line: `{ids}` or `{all: true}`, validated by the webhooks extension. */
+  async webhook_retry({ api, node }, { body }) {
+    if (!api.has(WEBHOOK_METHODS.retry)) throw new ApiError(ApiErrorCodes.notAvailable, 'webhooks are not enabled on this gateway');
+    const result = await api.call(WEBHOOK_METHODS.retry, body ?? {});
+    node.log.info({ event: 'admin_webhook_retry', ...result }, 'admin put dead-lettered webhooks back in line');
+    return result;
   },
 };

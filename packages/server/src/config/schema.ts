@@ -399,6 +399,33 @@ export const configSchema = z.strictObject({
       dismissed_retention: duration('720h', 'how long a dismissed notification is kept'),
     })
     .prefault({}),
+  user_status: z
+    .strictObject({
+      enabled: flag().describe('track users online across nodes (API user_status, user_status_snapshot); on with webhooks'),
+      offline_grace: duration('5s', 'a user is offline once their last connection has been gone this long (a page reload does not flap)'),
+      last_seen_ttl: duration('720h', 'how long a user\'s last-seen time is kept after they go offline'),
+    })
+    .prefault({}),
+  webhooks: z
+    .strictObject({
+      enabled: flag().describe('send signed lifecycle webhooks (Standard Webhooks) from a durable outbox'),
+      url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional().describe('where events are POSTed'),
+      secret: z
+        .string()
+        .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, { error: 'must be whsec_ followed by base64, e.g. whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })
+        .optional()
+        .describe('Standard Webhooks signing secret (whsec_<base64>)'),
+      events: z
+        .array(z.enum(['client.connect', 'client.disconnect', 'client.subscribe', 'client.unsubscribe', 'user.online', 'user.offline']))
+        .default(['client.connect', 'client.disconnect', 'client.subscribe', 'client.unsubscribe', 'user.online', 'user.offline'])
+        .describe('event types to send'),
+      timeout: duration('5s', 'a delivery slower than this counts as failed and is retried'),
+      retry_period: duration('24h', 'how long a failing event is retried before it goes to the dead-letter list'),
+      retry_initial_interval: duration('1s', 'first retry delay; doubles per attempt, with jitter'),
+      retry_max_interval: duration('10m', 'longest delay between two attempts'),
+      concurrency: count(8, 256).describe('deliveries in flight at once (one per user: order is kept per user)'),
+    })
+    .prefault({}),
 });
 
 export type ParsedConfig = z.output<typeof configSchema>;

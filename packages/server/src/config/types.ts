@@ -245,6 +245,30 @@ export interface RealtimeConfig {
     /** ms */
     dismissed_retention: number;
   };
+  /** Who is online across the cluster (an extension; on with webhooks). */
+  user_status: {
+    enabled: boolean;
+    /** ms */
+    offline_grace: number;
+    /** ms */
+    last_seen_ttl: number;
+  };
+  /** Signed lifecycle webhooks from a durable outbox (an extension). */
+  webhooks: {
+    enabled: boolean;
+    url?: string;
+    secret?: string;
+    events: Array<'client.connect' | 'client.disconnect' | 'client.subscribe' | 'client.unsubscribe' | 'user.online' | 'user.offline'>;
+    /** ms */
+    timeout: number;
+    /** ms */
+    retry_period: number;
+    /** ms */
+    retry_initial_interval: number;
+    /** ms */
+    retry_max_interval: number;
+    concurrency: number;
+  };
 }
 
 /** The inflated-size bound of a compressed WebSocket message, as Centrifugo derives it. */

@@ -5,12 +5,14 @@ import type { InboxTables } from './store.js';
 
 export type InboxDialect = 'sqlite' | 'postgres';
 
-export interface InboxDatabase {
-  readonly db: Kysely<InboxTables>;
+export interface SqlDatabase<Tables> {
+  readonly db: Kysely<Tables>;
   readonly dialect: InboxDialect;
   /** Where the data lives, with any password removed: for log lines. */
   readonly location: string;
 }
+
+export type InboxDatabase = SqlDatabase<InboxTables>;
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 const SQLITE_URL = /^sqlite:(\/\/)?/i;
@@ -22,7 +24,7 @@ function redacted(url: string): string {
 }
 
 // Drivers load on first use: importing the server (or the inbox) loads neither native SQLite nor pg.
-async function openSqlite(file: string): Promise<InboxDatabase> {
+async function openSqlite<Tables>(file: string): Promise<SqlDatabase<Tables>> {
   const { default: Database } = await import('better-sqlite3');
   const database = new Database(file);
   // WAL lets readers run beside the writer; synchronous=FULL makes a commit survive power loss,
@@ -30,25 +32,30 @@ async function openSqlite(file: string): Promise<InboxDatabase> {
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 5000');
-  return { db: new Kysely<InboxTables>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite', location: file };
+  return { db: new Kysely<Tables>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite', location: file };
 }
 
 /**
  * Opens the inbox database: PostgreSQL for a `postgres://` URL, SQLite for a `sqlite:<path>` URL,
  * and by default SQLite in `<dataDir>/inbox.sqlite`.
  */
-export async function openInboxDatabase(databaseUrl: string | undefined, dataDir: string, onPoolError: (error: Error) => void): Promise<InboxDatabase> {
+export function openInboxDatabase(databaseUrl: string | undefined, dataDir: string, onPoolError: (error: Error) => void): Promise<InboxDatabase> {
+  return openSqlDatabase<InboxTables>(databaseUrl, dataDir, 'inbox.sqlite', onPoolError);
+}
+
+/** The same store for another extension (the webhook outbox): its own SQLite file by default. */
+export async function openSqlDatabase<Tables>(databaseUrl: string | undefined, dataDir: string, sqliteFile: string, onPoolError: (error: Error) => void): Promise<SqlDatabase<Tables>> {
   if (!databaseUrl) {
     mkdirSync(dataDir, { recursive: true });
-    return openSqlite(join(dataDir, 'inbox.sqlite'));
+    return openSqlite<Tables>(join(dataDir, sqliteFile));
   }
   if (POSTGRES_URL.test(databaseUrl)) {
     const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
     // An idle client losing its server emits on the pool; unhandled, that would end the process.
     pool.on('error', onPoolError);
-    return { db: new Kysely<InboxTables>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', location: redacted(databaseUrl) };
+    return { db: new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', location: redacted(databaseUrl) };
   }
-  if (SQLITE_URL.test(databaseUrl)) return openSqlite(databaseUrl.replace(SQLITE_URL, ''));
+  if (SQLITE_URL.test(databaseUrl)) return openSqlite<Tables>(databaseUrl.replace(SQLITE_URL, ''));
   throw new TypeError(`notifications.database_url: "${databaseUrl.split(':')[0]}:" is not supported; use postgres://… or sqlite:<path>`);
 }
