@@ -69,7 +69,7 @@ describe('loadConfig: defaults and sources', () => {
       channel: { namespaces: [{ name: 'news', history_size: 10 }, { name: 'chat' }] },
       environments: {
         production: { ...PRODUCTION_READY, channel: { namespaces: [{ name: 'alerts', history_ttl: '5m' }] } },
-        local: { client: { ping_interval: '1s' } },
+        local: { client: { ping_interval: '1s', pong_timeout: '500ms' } },
       },
     };
     const config = loadFile(file, { env: 'production' });
@@ -343,5 +343,13 @@ describe('runCheckConfig', () => {
     expect(await runCheckConfig(['--env-vars'])).toBe(0);
     expect(out).toMatch(/^REALTIME_CLIENT_PING_INTERVAL\s+client\.ping_interval/m);
     expect(out).toMatch(/^REALTIME_TOKEN_SECRET\s+client\.token\.hmac_secret_key\s+short for REALTIME_CLIENT_TOKEN_HMAC_SECRET_KEY$/m);
+  });
+});
+
+describe('ping and pong', () => {
+  it('refuses a pong timeout that is not shorter than the ping interval, as Centrifugo does', () => {
+    expect(problemsOf(() => loadFile({ client: { ping_interval: '5s', pong_timeout: '5s' } }))).toEqual([
+      'client.pong_timeout: 5s is not shorter than client.ping_interval (5s) — make it shorter, e.g. a third of it',
+    ]);
   });
 });

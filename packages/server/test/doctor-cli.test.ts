@@ -8,7 +8,7 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/check-env/${
 describe('renum-realtime doctor (built CLI)', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startGateway({ client: { ping_interval: '1s' } });
+    gw = await startGateway({ client: { ping_interval: '1s', pong_timeout: '500ms' } });
   });
   afterAll(() => gw.close());
 

@@ -29,7 +29,7 @@ describe.skipIf(!hasOpenssl)('doctor TLS checks (certificates made with openssl)
 
   beforeAll(async () => {
     pki = new TestPki();
-    gw = await startGateway({ client: { ping_interval: '1s' } });
+    gw = await startGateway({ client: { ping_interval: '1s', pong_timeout: '500ms' } });
   });
   afterAll(async () => {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));

@@ -30,7 +30,7 @@ function firstFailure(report: DoctorReport) {
 describe('doctor against a healthy gateway', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startGateway({ client: { ping_interval: '1s' } });
+    gw = await startGateway({ client: { ping_interval: '1s', pong_timeout: '500ms' } });
   });
   afterAll(() => gw.close());
 

@@ -76,6 +76,12 @@ function clientProblems(config: MergedConfig, environment: Environment): string[
         'rsa_public_key, ecdsa_public_key or jwks_public_endpoint, or set client.allow_anonymous_connect_without_token: true',
     );
   }
+  const { ping_interval: ping, pong_timeout: pong } = config.client;
+  // Centrifugo refuses it too: a pong that may come after the next ping is due leaves two pings
+  // outstanding, and the second answer is then a protocol violation (3501).
+  if (ping > 0 && pong >= ping) {
+    problems.push(`client.pong_timeout: ${pong / 1000}s is not shorter than client.ping_interval (${ping / 1000}s) — make it shorter, e.g. a third of it`);
+  }
   const personal = config.client.subscribe_to_user_personal_channel;
   if (personal.enabled && personal.personal_channel_namespace !== '' && !config.channel.namespaces?.some((ns) => ns.name === personal.personal_channel_namespace)) {
     problems.push(
