@@ -11,17 +11,34 @@
 const NOW_MS = `local t = redis.call('time')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-/** Creates the meta hash with the candidate epoch when it is missing; leaves `epoch` in scope. */
-const ENSURE_EPOCH = `local epoch = redis.call('hget', KEYS[2], 'e')
+/**
+ * Creates the meta hash with the candidate epoch when it is missing; leaves `epoch` in scope.
+ *
+ * The meta hash also keeps the replication id of the Redis that wrote it (field `r`). Replication
+ * is asynchronous: a replica promoted after its master died (Sentinel or Cluster failover) may
+ * lack the last publications the master acknowledged, and would hand out their offsets again.
+ * A new replication id therefore starts a new epoch (the kept publications stay), so a subscriber
+ * that saw the lost ones is told it cannot recover (error 112 / recovered: false) instead of
+ * silently getting other publications under the same offsets.
+ */
+const ENSURE_EPOCH = `local replid = string.match(redis.call('info', 'replication'), 'master_replid:(%w+)')
+local epoch = redis.call('hget', KEYS[2], 'e')
 if not epoch then
   epoch = ARGV[1]
-  redis.call('hset', KEYS[2], 'e', epoch, 's', 0)
+  redis.call('hset', KEYS[2], 'e', epoch, 's', 0, 'r', replid)
   redis.call('del', KEYS[1])
+else
+  local writer = redis.call('hget', KEYS[2], 'r')
+  if writer ~= replid then
+    if writer then epoch = ARGV[1] end
+    redis.call('hset', KEYS[2], 'e', epoch, 'r', replid)
+  end
 end`;
 
 /**
  * KEYS: stream, meta. ARGV: candidate epoch, publication JSON (no offset), history size,
- * history ttl ms, meta ttl ms, pub/sub topic. Returns {offset, epoch}. Publishing from inside the
+ * history ttl ms, meta ttl ms, pub/sub topic, publish command ('publish', or 'spublish' on a
+ * cluster: the topic shares the keys' slot). Returns {offset, epoch}. Publishing from inside the
  * script makes every node receive the publications of a channel in offset order.
  */
 export const PUBLISH_SCRIPT = `${ENSURE_EPOCH}
@@ -29,7 +46,7 @@ local offset = redis.call('hincrby', KEYS[2], 's', 1)
 redis.call('xadd', KEYS[1], 'MAXLEN', ARGV[3], offset .. '-0', 'd', ARGV[2])
 redis.call('pexpire', KEYS[1], ARGV[4])
 redis.call('pexpire', KEYS[2], ARGV[5])
-redis.call('publish', ARGV[6], '{"o":' .. offset .. ',"e":"' .. epoch .. '","p":' .. ARGV[2] .. '}')
+redis.call(ARGV[7], ARGV[6], '{"o":' .. offset .. ',"e":"' .. epoch .. '","p":' .. ARGV[2] .. '}')
 return {offset, epoch}`;
 
 /**
