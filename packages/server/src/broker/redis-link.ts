@@ -19,7 +19,7 @@ type Listener = (message: string) => void;
 /** Commands the Lua scripts add to the command connection. */
 interface ScriptCommands {
   renumPublish(stream: string, meta: string, ...args: Array<string | number>): Promise<[number, string]>;
-  renumHistory(stream: string, meta: string, ...args: Array<string | number>): Promise<[number, string, Array<[string, string[]]>]>;
+  renumHistory(stream: string, meta: string, ...args: Array<string | number>): Promise<[number, string, Array<[string, string[]]>, string | null, string | null]>;
   renumExpiringSet(hash: string, zset: string, ...args: Array<string | number>): Promise<null>;
   renumExpiringGet(hash: string, zset: string): Promise<string[]>;
 }
@@ -68,6 +68,8 @@ function connectionTo(shard: RedisShardAddress, options: RedisLinkOptions, conne
         enableOfflineQueue: false,
         redisOptions: common,
         slotsRefreshTimeout: options.commandTimeout,
+        // Finds a promoted replica within a second even when no command met an error yet.
+        slotsRefreshInterval: 1000,
         clusterRetryStrategy: (times) => Math.min(100 * times, 1000),
       };
       return new Cluster(shard.seeds, clusterOptions);

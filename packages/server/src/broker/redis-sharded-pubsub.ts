@@ -22,6 +22,8 @@ export class ShardedPubSub {
   private slotOwners: string[] = [];
   private reconciling: Promise<void> | undefined;
   private pendingReconcile = false;
+  /** Failed rounds in a row: the retry backs off, and only the first is logged. */
+  private failedRounds = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly checkTimer: NodeJS.Timeout;
   private closed = false;
@@ -96,7 +98,7 @@ export class ShardedPubSub {
 
   private connection(node: string): Redis {
     let connection = this.connections.get(node);
-    if (connection) return connection;
+    if (connection && connection.status !== 'end') return connection;
     const [host, port] = [node.slice(0, node.lastIndexOf(':')), Number(node.slice(node.lastIndexOf(':') + 1))];
     // No reconnects of its own: a master that went away may never come back as master, so
     // losing the connection means asking the cluster again who serves the slots.
@@ -110,7 +112,8 @@ export class ShardedPubSub {
     connection.on('error', (error: Error) => {
       // ioredis reports a subscription Redis dropped by itself (slot moved away) as a queue error.
       const dropped = /Last reply: sunsubscribe,([^,]*)/.exec(error.message)?.[1];
-      if (dropped !== undefined && this.assigned.get(dropped) === node) this.assigned.delete(dropped);
+      if (dropped === undefined) return;
+      if (this.assigned.get(dropped) === node) this.assigned.delete(dropped);
       this.reconcile();
     });
     connection.on('end', () => {
@@ -139,11 +142,15 @@ export class ShardedPubSub {
       return;
     }
     this.reconciling = this.moveTopics()
-      .then((moved) => (moved ? this.onMoved() : undefined))
+      .then((moved) => {
+        this.failedRounds = 0;
+        return moved ? this.onMoved() : undefined;
+      })
       .catch((error: Error) => {
-        this.log.warn({ event: 'redis_ssubscribe_failed', err: error.message }, 'sharded pub/sub not restored yet; retrying');
+        if (this.failedRounds === 0) this.log.warn({ event: 'redis_ssubscribe_failed', err: error.message }, 'sharded pub/sub not restored yet; retrying');
+        this.failedRounds += 1;
         clearTimeout(this.retryTimer);
-        this.retryTimer = setTimeout(() => this.reconcile(), 200);
+        this.retryTimer = setTimeout(() => this.reconcile(), Math.min(100 * this.failedRounds, 1000));
         this.retryTimer.unref();
       })
       .finally(() => {

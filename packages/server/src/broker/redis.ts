@@ -135,16 +135,19 @@ export class RedisBroker implements Broker {
 
   async history(channel: string, query: HistoryQuery, history: HistoryOptions): Promise<HistoryPage> {
     const metaTtl = Math.max(history.metaTtl, history.ttl);
-    const [top, epoch, entries] = await this.shards.of(channel).run((r) =>
+    const [top, epoch, entries, epochBeforeFailover, topBeforeFailover] = await this.shards.of(channel).run((r) =>
       r.renumHistory(this.keys.stream(channel), this.keys.meta(channel), newEpoch(), metaTtl, query.since?.offset ?? -1, query.limit, query.reverse ? '1' : '0'),
     );
     const position = toPosition(top, epoch);
-    if (query.since && query.since.epoch !== '' && query.since.epoch !== position.epoch) throw new UnrecoverablePositionError(channel);
+    const since = query.since;
+    // A position of the epoch before a failover is good up to what the promoted replica had.
+    const survivedFailover = since?.epoch === epochBeforeFailover && since.offset <= Number(topBeforeFailover);
+    if (since && since.epoch !== '' && since.epoch !== position.epoch && !survivedFailover) throw new UnrecoverablePositionError(channel);
     const publications = entries.map(([id, fields]) => {
       const publication = JSON.parse(fields[fields.indexOf('d') + 1]!) as Publication;
       return { ...publication, offset: Number(id.slice(0, id.indexOf('-'))) };
     });
-    return { publications, position };
+    return survivedFailover ? { publications, position, continuesSince: true } : { publications, position };
   }
 
   async removeHistory(channel: string): Promise<void> {

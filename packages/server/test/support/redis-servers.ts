@@ -60,11 +60,17 @@ export class RedisServer {
     }));
   }
 
-  static async start(port: number, dir: string, extra: string[] = []): Promise<RedisServer> {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra];
+  static start(port: number, dir: string, extra: string[] = []): Promise<RedisServer> {
+    // No 5s wait before a replica's first sync (Redis 7's default): replicas are in sync at once.
+    return RedisServer.spawn(port, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--repl-diskless-sync-delay', '0', ...extra]);
+  }
+
+  /** Runs `redis-server` with these arguments and waits until `port` answers PING. */
+  static async spawn(port: number, args: string[]): Promise<RedisServer> {
     const server = new RedisServer(port, spawn('redis-server', args, { stdio: 'ignore' }));
     await until(async () => {
       const client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on('error', () => undefined);
       try {
         await client.connect();
         return (await client.ping()) === 'PONG';
@@ -120,6 +126,7 @@ export class RedisCluster {
           '--cluster-enabled', 'yes',
           '--cluster-config-file', `nodes-${port}.conf`,
           '--cluster-node-timeout', '1000',
+          '--cluster-allow-pubsubshard-when-down', 'yes',
           // A replica takes over however long its link to the master was down.
           '--cluster-replica-validity-factor', '0',
         ]));
@@ -138,12 +145,19 @@ export class RedisCluster {
     return this.servers.filter((s) => s.running).map((s) => `redis://127.0.0.1:${s.port}`);
   }
 
-  /** Resolves once every running node says the cluster is ok and every slot has a live master. */
+  /** The cluster as users address it: `redis+cluster://` with every node as a seed. */
+  get url(): string {
+    return `redis+cluster://${this.servers.filter((s) => s.running).map((s) => `127.0.0.1:${s.port}`).join(',')}`;
+  }
+
+  /** Resolves once every running node says the cluster is ok, and every replica is in sync. */
   async waitHealthy(timeoutMs = 20_000): Promise<void> {
     await until(async () => {
       for (const server of this.servers.filter((s) => s.running)) {
         const info = await cli('-p', String(server.port), 'cluster', 'info');
         if (!info.includes('cluster_state:ok') || !info.includes('cluster_slots_ok:16384')) return false;
+        const replication = await cli('-p', String(server.port), 'info', 'replication');
+        if (replication.includes('role:slave') && !replication.includes('master_link_status:up')) return false;
       }
       return true;
     }, timeoutMs, 'a healthy cluster');
@@ -237,9 +251,7 @@ export class RedisSentinel {
         `sentinel failover-timeout ${RedisSentinel.masterName} 5000`,
         '',
       ].join('\n'));
-      servers.push(await RedisServer.start(sentinelPort!, dir, ['--sentinel']).catch(async () => {
-        throw new Error('redis-server --sentinel did not start');
-      }));
+      servers.push(await RedisServer.spawn(sentinelPort!, [conf, '--sentinel']));
       const setup = new RedisSentinel(servers[0]!, servers[1]!, servers[2]!, dir);
       await until(async () => {
         const replica = setup.replica.client();
