@@ -1,6 +1,8 @@
 import type { Centrifuge, SubscribedContext } from 'centrifuge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisEngine } from '../src/broker/redis.js';
 import { hashSlot, RedisKeys } from '../src/broker/redis-keys.js';
+import { createLogger } from '../src/log.js';
 import { follow, newClient, once, until } from './support/client.js';
 import type { ConfigFile, TestGateway } from './support/gateway.js';
 import { startRedisGateway, uniquePrefix } from './support/redis.js';
@@ -58,6 +60,10 @@ describe('Redis engine on a 3-master Redis Cluster, three gateway nodes', () => 
     }
     const masters = new Set(await Promise.all(range(1, 12).map(async (i) => (await cluster.masterOf(hashSlot(keys.meta(`runs:spread-${i}`)))).port)));
     expect(masters.size).toBe(3);
+  });
+
+  it('refuses a cluster node given as a standalone address, naming the key to use', async () => {
+    await expect(createRedisEngine({ url: cluster.seeds[0]!, prefix }, createLogger('silent'))).rejects.toThrow(/is a Redis Cluster node: list the cluster in engine\.redis\.cluster_address/);
   });
 
   it('fans publications of channels on every master out to subscribers on every node, in offset order', async () => {

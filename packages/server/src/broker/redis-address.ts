@@ -103,7 +103,7 @@ export function parseShardAddress(address: string, defaults: Defaults = {}, forc
  * cluster with standalone instances is refused rather than guessed at.
  */
 export function redisShards(config: RedisAddressConfig): RedisShardAddress[] {
-  const addresses = typeof config.address === 'string' ? [config.address] : (config.address ?? []);
+  const addresses = typeof config.address === 'string' ? shardList(config.address) : (config.address ?? []);
   const sources = [
     ['address', addresses, undefined],
     ['cluster_address', config.cluster_address ?? [], 'cluster'],
@@ -127,6 +127,15 @@ export function redisShards(config: RedisAddressConfig): RedisShardAddress[] {
   return shards;
 }
 
+/**
+ * One string (a `REALTIME_*` variable) may list several standalone shards comma-separated; in a
+ * cluster or Sentinel URL the commas separate the seeds of one shard instead.
+ */
+function shardList(address: string): string[] {
+  if (/^rediss?\+(cluster|sentinel):/.test(address.trim())) return [address];
+  return address.split(',').map((part) => part.trim()).filter(Boolean);
+}
+
 const showHost = ({ host, port }: HostPort) => `${host}:${port}`;
 
 /** How a shard is named in logs and `check-config`: no password. */
@@ -144,4 +153,13 @@ export function describeShard(shard: RedisShardAddress): string {
 
 function redact(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+/** What `check-config` says about the engine: which kind of Redis, and each shard. */
+export function describeTopology(engine: { type?: 'memory' | 'redis'; redis: RedisAddressConfig }): string[] {
+  const shards = redisShards(engine.redis);
+  if ((engine.type ?? (shards.length > 0 ? 'redis' : 'memory')) === 'memory' || shards.length === 0) return ['engine: memory (this node only)'];
+  const kind = { standalone: 'standalone Redis', sentinel: 'Redis Sentinel', cluster: 'Redis Cluster' }[shards[0]!.mode];
+  const sharding = shards.length > 1 ? `, ${shards.length} shards (channels by consistent hash; control bus on shard 0)` : '';
+  return [`engine: redis, ${kind}${sharding}`, ...shards.map((shard, i) => `  shard ${i}: ${describeShard(shard)}`)];
 }

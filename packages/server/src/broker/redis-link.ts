@@ -208,6 +208,9 @@ export class RedisLink {
     const failures: string[] = [];
     for (const seed of this.options.shard.seeds) {
       const probe = new Redis({ ...serverOptions(this.options.shard, this.options), ...seed, retryStrategy: () => null });
+      // The socket error says why (ECONNREFUSED…); the rejected connect only says "closed".
+      let cause: Error | undefined;
+      probe.on('error', (error: Error) => (cause = error));
       try {
         await probe.connect();
         if (!/cluster_enabled:1/.test(await probe.info('cluster'))) {
@@ -216,7 +219,7 @@ export class RedisLink {
         return;
       } catch (error) {
         if ((error as Error).message.startsWith('seed ')) throw error;
-        failures.push(`${seed.host}:${seed.port} (${(error as Error).message})`);
+        failures.push(`${seed.host}:${seed.port} (${(cause ?? (error as Error)).message})`);
       } finally {
         probe.disconnect();
       }

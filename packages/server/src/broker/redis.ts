@@ -10,7 +10,7 @@ import {
 } from './broker.js';
 import type { ControlBus } from './control.js';
 import { newEpoch } from './memory.js';
-import { describeShard, parseShardAddress, type RedisShardAddress } from './redis-address.js';
+import { describeShard, redisShards, type RedisShardAddress } from './redis-address.js';
 import { RedisControl } from './redis-control.js';
 import { consistentIndex, RedisKeys } from './redis-keys.js';
 import { RedisLink } from './redis-link.js';
@@ -222,8 +222,7 @@ export async function createRedisEngine(options: RedisBrokerOptions, log: Logger
     presenceTtl: options.presenceTtl ?? REDIS_DEFAULTS.presenceTtl,
     nodeHeartbeat: options.nodeHeartbeat ?? REDIS_DEFAULTS.nodeHeartbeat,
   };
-  const addresses = typeof options.url === 'string' ? [options.url] : (options.url ?? []);
-  const shards = options.shards ?? addresses.map((address) => parseShardAddress(address));
+  const shards = options.shards ?? redisShards({ ...(options.url ? { address: options.url } : {}) });
   if (shards.length === 0) throw new Error('the Redis engine needs at least one address');
   const links = shards.map((shard) => new RedisLink({ shard, commandTimeout: settings.commandTimeout, connectTimeout: settings.connectTimeout }, log));
   // Every shard must be there at start: a mistyped address is found now, not at the first publish.

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { describeTopology } from '../broker/redis-address.js';
 import { listEnvVars } from '../config/env.js';
 import { loadConfig, type LoadConfigOptions } from '../config/load.js';
 import { redactConfig } from '../config/redact.js';
@@ -51,6 +52,8 @@ export async function runCheckConfig(argv: string[]): Promise<number> {
   return runWithConfigErrors(async () => {
     const config = loadConfig(parsed.options);
     process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+    // stderr: stdout stays the JSON a script can parse.
+    process.stderr.write(`${describeTopology(config.engine).join('\n')}\n`);
     return 0;
   });
 }

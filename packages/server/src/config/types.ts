@@ -118,8 +118,19 @@ export interface RealtimeConfig {
   engine: {
     type?: 'memory' | 'redis';
     redis: {
-      address?: string;
+      /** One address, or one per shard (see broker/redis-address.ts for the forms). */
+      address?: string | string[];
+      cluster_address?: string[];
+      sentinel_address?: string[];
+      sentinel_master_name?: string;
+      sentinel_user?: string;
+      sentinel_password?: string;
+      user?: string;
+      password?: string;
+      db?: number;
       prefix: string;
+      /** ms */
+      connect_timeout: number;
       /** ms */
       command_timeout: number;
       /** ms */

@@ -37,6 +37,11 @@ async function clusterPort(taken: Set<number>): Promise<number> {
   }
 }
 
+/** A free loopback port (cluster bus port included) for one private redis-server. */
+export function freeServerPort(): Promise<number> {
+  return clusterPort(new Set());
+}
+
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check().catch(() => false))) {
