@@ -11,8 +11,8 @@ const CLI = join(ROOT, 'packages/server/dist/cli');
 export const GATEWAY_SECRET = 'bench-hmac-secret-bench-hmac-secret';
 const GATEWAY_API_KEY = 'bench-api-key';
 
-/** The gateway's bench config: open channel, no limits that a load test would trip. */
-function gatewayConfig() {
+/** The gateway's bench config: open channel, no limits that a load test would trip; `extra` keys on top. */
+export function gatewayConfig(extra = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'renum-bench-'));
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify({
@@ -27,9 +27,13 @@ function gatewayConfig() {
     },
     http_api: { key: GATEWAY_API_KEY },
     channel: { without_namespace: { allow_subscribe_for_client: true, allow_publish_for_client: true } },
+    ...extra,
   }));
   return file;
 }
+
+/** `renum-realtime serve` on Node with this config file. */
+export const gatewayCommand = (configFile) => [process.execPath, [join(CLI, 'main.js'), 'serve', '--config', configFile]];
 
 /** Every server the bench compares; `protocol` picks the load generator's dialect. */
 export const PEERS_AVAILABLE = {
@@ -37,13 +41,12 @@ export const PEERS_AVAILABLE = {
   'ws-preframed': { protocol: 'raw', command: () => [process.execPath, [join(PEERS, 'ws.mjs'), 'preframed']] },
   'socketio': { protocol: 'socketio', path: '/socket.io/', command: () => [process.execPath, [join(PEERS, 'socketio.mjs')]] },
   'bun-pubsub': { protocol: 'raw', command: () => [BUN, [join(PEERS, 'bun-pubsub.mjs')]] },
-  'gateway-node': { protocol: 'gateway', secret: GATEWAY_SECRET, command: () => [process.execPath, [join(CLI, 'main.js'), 'serve', '--config', gatewayConfig()]] },
+  'gateway-node': { protocol: 'gateway', secret: GATEWAY_SECRET, command: () => gatewayCommand(gatewayConfig()) },
   'gateway-bun': { protocol: 'gateway', secret: GATEWAY_SECRET, command: () => [BUN, [join(CLI, 'bun-main.js'), 'serve', '--config', gatewayConfig()]] },
 };
 
 /** Starts a peer and waits until it says where it listens (`listening PORT` or the gateway banner). */
-export function startPeer(name, timeoutMs = 15_000) {
-  const peer = PEERS_AVAILABLE[name];
+export function startPeer(name, timeoutMs = 15_000, peer = PEERS_AVAILABLE[name]) {
   const [command, args] = peer.command();
   // BENCH_CPU_PROF=DIR: Node peers write a V8 CPU profile there when stopped (see README).
   if (process.env.BENCH_CPU_PROF && command === process.execPath) args.unshift('--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF);

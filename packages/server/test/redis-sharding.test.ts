@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Centrifuge } from 'centrifuge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consistentIndex } from '../src/broker/redis-keys.js';
-import { follow, newClient, until } from './support/client.js';
+import { follow, newClient, once, until } from './support/client.js';
 import type { ConfigFile, TestGateway } from './support/gateway.js';
 import { startRedisGateway, uniquePrefix } from './support/redis.js';
 import { freeServerPort, RedisServer } from './support/redis-servers.js';
@@ -78,6 +78,11 @@ describe('client-side sharding over two independent Redis instances, two gateway
     const followers = await Promise.all(nodes.map(async (node, i) => follow(await connectTo(node, `shard-${i}`), healthy)));
     await shards[1]!.kill();
     await expect(nodes[0]!.api('publish', { channel: doomed, data: {} })).rejects.toMatchObject({ code: 116 });
+    const refused = (await connectTo(nodes[1]!, 'shard-down')).newSubscription(doomed);
+    const failed = once<{ error: { code: number } }>(refused, 'error');
+    refused.subscribe();
+    expect((await failed).error.code).toBe(100);
+    refused.unsubscribe();
     for (let i = 1; i <= 5; i++) await nodes[i % 2]!.api('publish', { channel: healthy, data: { i } });
     for (const follower of followers) {
       await until(() => follower.data.length >= 5, 5000, 'publications on the healthy shard');
