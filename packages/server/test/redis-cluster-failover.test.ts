@@ -1,9 +1,8 @@
-import type { Centrifuge } from 'centrifuge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSlot, RedisKeys } from '../src/broker/redis-keys.js';
 import { publishThroughFailover } from './support/failover.js';
-import type { ConfigFile, TestGateway } from './support/gateway.js';
-import { startRedisGateway, uniquePrefix } from './support/redis.js';
+import type { ConfigFile } from './support/gateway.js';
+import { RedisDeployment, uniquePrefix } from './support/redis.js';
 import { RedisCluster } from './support/redis-servers.js';
 
 const config: ConfigFile = {
@@ -12,17 +11,15 @@ const config: ConfigFile = {
 
 let cluster: RedisCluster;
 const prefix = uniquePrefix('cluster-failover');
-let nodes: TestGateway[] = [];
-const clients: Centrifuge[] = [];
+let deployment: RedisDeployment;
 
 beforeAll(async () => {
   cluster = await RedisCluster.start(3);
-  nodes = await Promise.all([0, 1, 2].map(() => startRedisGateway({ url: cluster.url, prefix, nodeHeartbeat: 200 }, config)));
+  deployment = await RedisDeployment.start(3, { url: cluster.url, prefix, nodeHeartbeat: 200 }, config);
 });
 
 afterAll(async () => {
-  for (const client of clients) client.disconnect();
-  await Promise.all(nodes.map((node) => node.close()));
+  await deployment?.close();
   await cluster?.stop();
 });
 
@@ -30,13 +27,13 @@ describe('Redis Cluster failover', () => {
   it('loses no acknowledged publication silently when the master of a channel is killed mid-publish', async () => {
     const channel = 'runs:failover';
     const master = await cluster.masterOf(hashSlot(new RedisKeys(prefix).meta(channel)));
-    const outcome = await publishThroughFailover(nodes, channel, () => master.kill(), { clients, engine: { url: cluster.url, prefix } });
+    const outcome = await publishThroughFailover(deployment, channel, () => master.kill(), { engine: { url: cluster.url, prefix } });
     // The replica took over: the slot is served again, by another process.
     expect((await cluster.masterOf(hashSlot(new RedisKeys(prefix).meta(channel)))).port).not.toBe(master.port);
     expect(outcome.acks.length).toBe(60);
     // Other channels, on other masters, still work and still keep their history.
     const other = 'runs:elsewhere';
-    await nodes[1]!.api('publish', { channel: other, data: { n: 1 } });
-    expect((await nodes[2]!.api('history', { channel: other, limit: -1 })).publications).toHaveLength(1);
+    await deployment.nodes[1]!.api('publish', { channel: other, data: { n: 1 } });
+    expect((await deployment.nodes[2]!.api('history', { channel: other, limit: -1 })).publications).toHaveLength(1);
   });
 });

@@ -1,11 +1,11 @@
-import type { Centrifuge, SubscribedContext } from 'centrifuge';
+import type { SubscribedContext } from 'centrifuge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisEngine } from '../src/broker/redis.js';
 import { hashSlot, RedisKeys } from '../src/broker/redis-keys.js';
 import { createLogger } from '../src/log.js';
-import { follow, newClient, once, until } from './support/client.js';
+import { follow, newClient, once, pollUntil, until } from './support/client.js';
 import type { ConfigFile, TestGateway } from './support/gateway.js';
-import { startRedisGateway, uniquePrefix } from './support/redis.js';
+import { RedisDeployment, uniquePrefix } from './support/redis.js';
 import { RedisCluster } from './support/redis-servers.js';
 
 const config: ConfigFile = {
@@ -20,36 +20,20 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 
 let cluster: RedisCluster;
 const prefix = uniquePrefix('cluster');
+let deployment: RedisDeployment;
 let nodes: TestGateway[] = [];
-const clients: Centrifuge[] = [];
+const connectTo = (node: TestGateway, user: string) => deployment.connect(node, user);
 
 beforeAll(async () => {
   cluster = await RedisCluster.start(3);
-  nodes = await Promise.all([0, 1, 2].map(() => startRedisGateway({ url: cluster.url, prefix, nodeHeartbeat: 200 }, config)));
+  deployment = await RedisDeployment.start(3, { url: cluster.url, prefix, nodeHeartbeat: 200 }, config);
+  nodes = deployment.nodes;
 });
 
 afterAll(async () => {
-  for (const client of clients) client.disconnect();
-  await Promise.all(nodes.map((node) => node.close()));
+  await deployment?.close();
   await cluster?.stop();
 });
-
-async function connectTo(node: TestGateway, user: string): Promise<Centrifuge> {
-  const client = newClient(node.url, { token: await node.token(user) });
-  clients.push(client);
-  client.connect();
-  await client.ready(3000);
-  return client;
-}
-
-async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('Redis engine on a 3-master Redis Cluster, three gateway nodes', () => {
   it('keeps every key of a channel in one slot, and spreads channels over the masters', async () => {
@@ -106,7 +90,7 @@ describe('Redis engine on a 3-master Redis Cluster, three gateway nodes', () => 
     first.disconnect();
     for (let i = 4; i <= 7; i++) await nodes[1]!.api('publish', { channel: 'runs:recover', data: { i } });
     const again = newClient(nodes[2]!.url, { token: await nodes[2]!.token('recover') });
-    clients.push(again);
+    deployment.clients.push(again);
     const resumed = again.newSubscription('runs:recover', { since: { offset: 3, epoch: (await nodes[0]!.api('history', { channel: 'runs:recover', limit: 0 })).epoch } });
     const recovered: number[] = [];
     resumed.on('publication', (ctx) => recovered.push(ctx.offset!));

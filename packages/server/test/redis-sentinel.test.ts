@@ -1,9 +1,8 @@
-import type { Centrifuge } from 'centrifuge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './support/client.js';
 import { publishThroughFailover } from './support/failover.js';
-import type { ConfigFile, TestGateway } from './support/gateway.js';
-import { startRedisGateway, uniquePrefix } from './support/redis.js';
+import type { ConfigFile } from './support/gateway.js';
+import { RedisDeployment, uniquePrefix } from './support/redis.js';
 import { RedisSentinel } from './support/redis-servers.js';
 
 const config: ConfigFile = {
@@ -12,27 +11,25 @@ const config: ConfigFile = {
 
 let sentinel: RedisSentinel;
 const prefix = uniquePrefix('sentinel');
-let nodes: TestGateway[] = [];
-const clients: Centrifuge[] = [];
+let deployment: RedisDeployment;
 
 beforeAll(async () => {
   sentinel = await RedisSentinel.start();
-  nodes = await Promise.all([0, 1].map(() => startRedisGateway({ url: sentinel.url, prefix, nodeHeartbeat: 200 }, config)));
+  deployment = await RedisDeployment.start(2, { url: sentinel.url, prefix, nodeHeartbeat: 200 }, config);
 });
 
 afterAll(async () => {
-  for (const client of clients) client.disconnect();
-  await Promise.all(nodes.map((node) => node.close()));
+  await deployment?.close();
   await sentinel?.stop();
 });
 
 describe('Redis engine through Sentinel', () => {
   it('finds the master through the sentinel, follows the failover, and loses no acknowledged publication silently', async () => {
     expect(await sentinel.masterPort()).toBe(sentinel.master.port);
-    const outcome = await publishThroughFailover(nodes, 'runs:sentinel', () => sentinel.master.kill(), { clients, engine: { url: sentinel.url, prefix } });
+    const outcome = await publishThroughFailover(deployment, 'runs:sentinel', () => sentinel.master.kill(), { engine: { url: sentinel.url, prefix } });
     expect(await sentinel.masterPort()).toBe(sentinel.replica.port);
     expect(outcome.acks.length).toBe(60);
     // Both nodes serve on the new master, control bus included.
-    await until(async () => (await nodes[1]!.api('info', {})).nodes.length === 2, 10_000, 'both nodes in info');
+    await until(async () => (await deployment.nodes[1]!.api('info', {})).nodes.length === 2, 10_000, 'both nodes in info');
   });
 });

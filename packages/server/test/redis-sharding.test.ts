@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Centrifuge } from 'centrifuge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consistentIndex } from '../src/broker/redis-keys.js';
-import { follow, newClient, once, until } from './support/client.js';
+import { follow, once, until } from './support/client.js';
 import type { ConfigFile, TestGateway } from './support/gateway.js';
-import { startRedisGateway, uniquePrefix } from './support/redis.js';
+import { RedisDeployment, uniquePrefix } from './support/redis.js';
 import { freeServerPort, RedisServer } from './support/redis-servers.js';
 
 const config: ConfigFile = {
@@ -35,31 +34,24 @@ describe('client-side sharding over two independent Redis instances, two gateway
   const dir = mkdtempSync(join(tmpdir(), 'renum-shards-'));
   const prefix = uniquePrefix('shards');
   const shards: RedisServer[] = [];
+  let deployment: RedisDeployment;
   let nodes: TestGateway[] = [];
-  const clients: Centrifuge[] = [];
+  const connectTo = (node: TestGateway, user: string) => deployment.connect(node, user);
   /** A channel on each shard. */
   const onShard = [0, 1].map((shard) => range(1, 100).map((i) => `runs:s${i}`).find((c) => consistentIndex(c, 2) === shard)!);
 
   beforeAll(async () => {
     for (let i = 0; i < 2; i++) shards.push(await RedisServer.start(await freeServerPort(), dir));
     const url = shards.map((s) => `redis://127.0.0.1:${s.port}`);
-    nodes = await Promise.all([0, 1].map(() => startRedisGateway({ url, prefix, nodeHeartbeat: 200, commandTimeout: 300 }, config)));
+    deployment = await RedisDeployment.start(2, { url, prefix, nodeHeartbeat: 200, commandTimeout: 300 }, config);
+    nodes = deployment.nodes;
   });
 
   afterAll(async () => {
-    for (const client of clients) client.disconnect();
-    await Promise.all(nodes.map((node) => node.close()));
+    await deployment?.close();
     await Promise.all(shards.map((s) => s.kill()));
     rmSync(dir, { recursive: true, force: true });
   });
-
-  async function connectTo(node: TestGateway, user: string): Promise<Centrifuge> {
-    const client = newClient(node.url, { token: await node.token(user) });
-    clients.push(client);
-    client.connect();
-    await client.ready(3000);
-    return client;
-  }
 
   it('keeps each channel on its own shard only', async () => {
     for (const [shard, channel] of onShard.entries()) {

@@ -4,6 +4,8 @@
  * milliseconds, then frozen. Key names follow Centrifugo v6 where Centrifugo has the concept.
  */
 
+import type { RedisAddressConfig } from '../broker/redis-address.js';
+
 export const ENVIRONMENTS = ['local', 'staging', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
@@ -117,17 +119,8 @@ export interface RealtimeConfig {
   /** Where channels, history and presence are shared: this process, or Redis for several nodes. */
   engine: {
     type?: 'memory' | 'redis';
-    redis: {
-      /** One address, or one per shard (see broker/redis-address.ts for the forms). */
-      address?: string | string[];
-      cluster_address?: string[];
-      sentinel_address?: string[];
-      sentinel_master_name?: string;
-      sentinel_user?: string;
-      sentinel_password?: string;
-      user?: string;
-      password?: string;
-      db?: number;
+    /** Where Redis is (see broker/redis-address.ts for the address forms) and how the engine uses it. */
+    redis: RedisAddressConfig & {
       prefix: string;
       /** ms */
       connect_timeout: number;

@@ -1,9 +1,9 @@
-import type { Centrifuge, SubscribedContext } from 'centrifuge';
+import type { SubscribedContext } from 'centrifuge';
 import { expect } from 'vitest';
 import { createRedisEngine } from '../../src/broker/redis.js';
 import { createLogger } from '../../src/log.js';
-import { newClient, until } from './client.js';
-import type { TestGateway } from './gateway.js';
+import { until } from './client.js';
+import type { RedisDeployment } from './redis.js';
 
 interface Ack {
   n: number;
@@ -26,20 +26,19 @@ interface Follower {
  * had everything, a position from before the failover is continued by the new epoch.
  */
 export async function publishThroughFailover(
-  nodes: TestGateway[],
+  deployment: RedisDeployment,
   channel: string,
   kill: () => Promise<void>,
-  { before = 30, after = 30, clients, engine }: { before?: number; after?: number; clients: Centrifuge[]; engine: { url: string; prefix: string } },
+  { before = 30, after = 30, engine }: { before?: number; after?: number; engine: { url: string; prefix: string } },
 ): Promise<{ acks: Ack[]; lostFromHistory: number; missedBySubscribers: number }> {
+  const nodes = deployment.nodes;
   const followers = await Promise.all(nodes.map(async (node, i) => {
-    const client = newClient(node.url, { token: await node.token(`failover-${i}`) });
-    clients.push(client);
+    const client = await deployment.connect(node, `failover-${i}`);
     const follower: Follower = { received: [], subscribed: [] };
     const sub = client.newSubscription(channel);
     sub.on('publication', (ctx) => follower.received.push((ctx.data as { n: number }).n));
     sub.on('subscribed', (ctx) => follower.subscribed.push(ctx));
     sub.subscribe();
-    client.connect();
     await sub.ready(5000);
     return follower;
   }));
