@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSlot, RedisKeys } from '../src/broker/redis-keys.js';
+import { once } from './support/client.js';
 import { publishThroughFailover } from './support/failover.js';
 import type { ConfigFile } from './support/gateway.js';
 import { RedisDeployment, uniquePrefix } from './support/redis.js';
@@ -31,6 +32,11 @@ describe('Redis Cluster failover', () => {
     // The replica took over: the slot is served again, by another process.
     expect((await cluster.masterOf(hashSlot(new RedisKeys(prefix).meta(channel)))).port).not.toBe(master.port);
     expect(outcome.acks.length).toBe(60);
+    // The control bus still reaches every node: a disconnect asked on one node closes a client on another.
+    const client = await deployment.connect(deployment.nodes[2]!, 'after-failover');
+    const closed = once<{ code: number }>(client, 'disconnected', 10_000);
+    await deployment.nodes[0]!.api('disconnect', { user: 'after-failover' });
+    expect((await closed).code).toBe(3503);
     // Other channels, on other masters, still work and still keep their history.
     const other = 'runs:elsewhere';
     await deployment.nodes[1]!.api('publish', { channel: other, data: { n: 1 } });

@@ -19,6 +19,8 @@ export class ShardedPubSub {
   /** Topic → node (`host:port`) whose connection holds its subscription. */
   private readonly assigned = new Map<string, string>();
   private readonly connections = new Map<string, Redis>();
+  /** Each connection's first connect, which every subscribe on it waits for. */
+  private readonly connected = new WeakMap<Redis, Promise<void>>();
   private slotOwners: string[] = [];
   private reconciling: Promise<void> | undefined;
   private pendingReconcile = false;
@@ -104,6 +106,7 @@ export class ShardedPubSub {
     // losing the connection means asking the cluster again who serves the slots.
     connection = new Redis({ ...this.redisOptions, host, port, retryStrategy: () => null, connectionName: 'renum-ssubscriber' });
     this.connections.set(node, connection);
+    this.connected.set(connection, connection.connect());
     connection.on('smessage', (topic: string, message: string) => {
       // Unassigned yet: the first messages can come in the same read as the SSUBSCRIBE reply.
       const holder = this.assigned.get(topic);
@@ -126,7 +129,7 @@ export class ShardedPubSub {
 
   private async subscribeOn(node: string, topics: string[]): Promise<void> {
     const connection = this.connection(node);
-    if (connection.status === 'wait') await connection.connect();
+    await this.connected.get(connection);
     await connection.ssubscribe(...topics);
     for (const topic of topics) if (this.listeners.has(topic)) this.assigned.set(topic, node);
   }
