@@ -94,13 +94,14 @@ export class RedisLink {
   private readonly reconnectHooks: Array<() => Promise<void>> = [];
   private subscriberWasReady = false;
   private closing = false;
+  private readonly commandTimeout: number;
+  /** The shard as logs name it (no password). */
+  readonly name: string;
 
   /** Every connection is up: commands and pub/sub flow. */
   get ready(): boolean {
     return this.command.status === 'ready' && this.subscriber.status === 'ready' && (this.sharded?.ready ?? true);
   }
-  private readonly commandTimeout: number;
-  readonly name: string;
 
   constructor(private readonly options: RedisLinkOptions, private readonly log: Logger) {
     this.commandTimeout = options.commandTimeout;
