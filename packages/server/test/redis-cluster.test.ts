@@ -4,7 +4,8 @@ import { createRedisEngine } from '../src/broker/redis.js';
 import { hashSlot, RedisKeys } from '../src/broker/redis-keys.js';
 import { createLogger } from '../src/log.js';
 import { follow, newClient, once, pollUntil, until } from './support/client.js';
-import type { ConfigFile, TestGateway } from './support/gateway.js';
+import { baseTestConfig, callApi, writeConfigFile, type ConfigFile, type TestGateway } from './support/gateway.js';
+import { spawnGateway } from './support/process.js';
 import { RedisDeployment, uniquePrefix } from './support/redis.js';
 import { RedisCluster } from './support/redis-servers.js';
 
@@ -102,6 +103,20 @@ describe('Redis engine on a 3-master Redis Cluster, three gateway nodes', () => 
     await until(() => recovered.length === 4);
     expect(recovered).toEqual([4, 5, 6, 7]);
     sub.unsubscribe();
+  });
+
+  it('links a `renum-realtime serve` process given REALTIME_ENGINE_REDIS_ADDRESS=redis+cluster://… to the other nodes', async () => {
+    const file = writeConfigFile({ ...baseTestConfig, ...config, log: { level: 'warn' } });
+    const served = await spawnGateway(['serve', '--config', file], { REALTIME_ENGINE_REDIS_ADDRESS: cluster.url, REALTIME_ENGINE_REDIS_PREFIX: prefix });
+    try {
+      const { offsets } = await follow(await connectTo(nodes[0]!, 'cli-cluster'), 'runs:cli');
+      const published = await callApi(served.url.replace('ws://', 'http://').replace(/\/ws$/, '/api'), 'publish', { channel: 'runs:cli', data: { via: 'cli' } });
+      await until(() => offsets.length === 1, 5000, 'the publication made through the CLI node');
+      expect(offsets).toEqual([published.offset]);
+    } finally {
+      served.child.kill('SIGTERM');
+      await served.exited;
+    }
   });
 
   it('keeps delivering, gap-free, while the slot of a channel migrates to another master', async () => {
