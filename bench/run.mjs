@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { PEERS_AVAILABLE, rssBytes, startPeer } from './lib/peers.mjs';
 import { SubscriberPool } from './lib/pool.mjs';
 import { multiNodeRun, multiNodeTable } from './lib/multinode.mjs';
-import { Progress, ratioTable } from './lib/report.mjs';
+import { Progress, ratioTable, transportRatios } from './lib/report.mjs';
 import { connectSubscribers, fanOut, idleMemory } from './lib/workloads.mjs';
 
 const BASELINE = 'ws-preframed';
@@ -113,6 +113,8 @@ const table = ratioTable(results, BASELINE);
 process.stdout.write(`\nrenum-realtime bench ${started.toISOString()}  (${machine.cpus} cores, ${machine.cpu}, Node ${machine.node}, load ${machine.loadAverage.start} → ${machine.loadAverage.end})\n`);
 process.stdout.write(`fan-out: ${settings.subscribers} subscribers, ${settings.size} B, ${settings.seconds} s saturated; latency: ${settings.latencySubscribers} subscribers at ${settings.latencyRate} publications/s; ratios vs ${BASELINE}\n\n`);
 process.stdout.write(`${table}\n`);
+const fallbacks = transportRatios(results);
+if (fallbacks.length > 0) process.stdout.write(`\n${fallbacks.join('\n')}\n`);
 if (multiNode.length > 0) {
   process.stdout.write(`\nmulti-node: ${values['multinode-subscribers']} subscribers spread over the nodes, one channel with history, ${values['multinode-seconds']} s saturated (window ${values['multinode-window']}); ratios vs 1 node, memory engine\n\n`);
   process.stdout.write(`${multiNodeTable(multiNode)}\n`);

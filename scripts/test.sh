@@ -31,6 +31,9 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # Browser tests drive Debian's Chromium; a browser is never downloaded.
 [ -x /usr/bin/chromium ] || apt_install chromium
 
+# The proxy tests run Debian's nginx on private ports, with the README's documented config.
+[ -x /usr/sbin/nginx ] || apt_install nginx
+
 # Scale-out tests use Redis (the tests start a private redis-server when none listens on :6379);
 # the Cluster, Sentinel and sharding tests always start private ones and call redis-cli.
 command -v redis-server >/dev/null || apt_install redis-server

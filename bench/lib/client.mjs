@@ -1,4 +1,5 @@
 import { PROTOCOLS, countPublications } from './protocols.mjs';
+import { HttpStreamSocket } from './http-stream.mjs';
 import { RawSocket } from './wire.mjs';
 
 /**
@@ -6,13 +7,16 @@ import { RawSocket } from './wire.mjs';
  * then counts publications and hands their send stamps to `onStamp` when sampled.
  */
 export class BenchClient {
-  constructor(protocolName, onDeliver, onStamp) {
+  /** `transport`: http_stream or sse for a gateway subscriber over HTTP; WebSocket otherwise. */
+  constructor(protocolName, onDeliver, onStamp, transport) {
     this.protocol = PROTOCOLS[protocolName];
     this.onDeliver = onDeliver;
     this.onStamp = onStamp;
     this.ready = false;
     this.closed = false;
-    this.socket = new RawSocket((payload) => this.frame(payload), () => (this.closed = true));
+    const onFrame = (payload) => this.frame(payload);
+    const onClose = () => (this.closed = true);
+    this.socket = transport ? new HttpStreamSocket(transport, onFrame, onClose) : new RawSocket(onFrame, onClose);
   }
 
   /** Upgrade + protocol hello; rejects on refusal, protocol error or timeout. */

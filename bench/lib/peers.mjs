@@ -42,6 +42,9 @@ export const PEERS_AVAILABLE = {
   'socketio': { protocol: 'socketio', path: '/socket.io/', command: () => [process.execPath, [join(PEERS, 'socketio.mjs')]] },
   'bun-pubsub': { protocol: 'raw', command: () => [BUN, [join(PEERS, 'bun-pubsub.mjs')]] },
   'gateway-node': { protocol: 'gateway', secret: GATEWAY_SECRET, command: () => gatewayCommand(gatewayConfig()) },
+  // The same gateway, its subscribers on the HTTP fallbacks (the publisher stays on WebSocket).
+  'gateway-http_stream': { protocol: 'gateway', transport: 'http_stream', secret: GATEWAY_SECRET, command: () => gatewayCommand(gatewayConfig()) },
+  'gateway-sse': { protocol: 'gateway', transport: 'sse', secret: GATEWAY_SECRET, command: () => gatewayCommand(gatewayConfig()) },
   'gateway-bun': { protocol: 'gateway', secret: GATEWAY_SECRET, command: () => [BUN, [join(CLI, 'bun-main.js'), 'serve', '--config', gatewayConfig()]] },
 };
 
@@ -71,6 +74,7 @@ export function startPeer(name, timeoutMs = 15_000, peer = PEERS_AVAILABLE[name]
       resolve({
         name,
         protocol: peer.protocol,
+        transport: peer.transport,
         secret: peer.secret,
         host: '127.0.0.1',
         port: Number((plain ?? banner)[1]),

@@ -50,6 +50,23 @@ export function markdownTable(header, rows) {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
+/**
+ * The HTTP fallbacks against the same gateway over WebSocket, measured in the same run: fan-out
+ * throughput and server CPU per delivery, as ratios. Empty when either side did not run.
+ */
+export function transportRatios(results, webSocketName = 'gateway-node') {
+  const ws = results.find((r) => r.name === webSocketName && !r.error);
+  if (!ws) return [];
+  return results
+    .filter((r) => r.name.startsWith('gateway-') && r !== ws && !r.error && r.name !== 'gateway-bun')
+    .map((r) => {
+      const throughput = r.fanout.deliveriesPerSecond / ws.fanout.deliveriesPerSecond;
+      const perDelivery = (result) => result.fanout.cpu.server / result.fanout.deliveriesPerSecond;
+      const cpu = perDelivery(r) / perDelivery(ws);
+      return `${r.name.slice('gateway-'.length)} vs websocket: ${throughput.toFixed(2)}× deliveries/s, ${cpu.toFixed(2)}× server CPU per delivery`;
+    });
+}
+
 /** One self-overwriting status line on a terminal, an occasional plain line otherwise. */
 export class Progress {
   constructor(stream = process.stderr) {

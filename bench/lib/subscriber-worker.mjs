@@ -29,7 +29,7 @@ async function connectAll({ target, count, firstIndex, concurrency, sampleEvery,
   const lane = async () => {
     while (next < count) {
       const i = next++;
-      const client = new BenchClient(target.protocol, onDeliver, (firstIndex + i) % sampleEvery === 0 ? onStamp : undefined);
+      const client = new BenchClient(target.protocol, onDeliver, (firstIndex + i) % sampleEvery === 0 ? onStamp : undefined, target.transport);
       try {
         await client.open({ ...target, role: 'subscriber', token: tokens[i], subscribe: true, timeoutMs });
         clients.push(client);

@@ -5,7 +5,7 @@ import { percentiles } from './report.mjs';
 import { cpuSeconds, rssBytes } from './peers.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const target = (peer) => ({ host: peer.host, port: peer.port, path: peer.path, protocol: peer.protocol });
+const target = (peer) => ({ host: peer.host, port: peer.port, path: peer.path, protocol: peer.protocol, transport: peer.transport });
 
 /** Connect workload: `count` subscribers (JWT connect + subscribe for the gateway), `concurrency` in flight per worker. */
 export async function connectSubscribers(pool, peer, settings) {
@@ -35,7 +35,8 @@ export async function idleMemory(peer, rssBefore, connections, settleMs) {
  */
 async function openPublisher(peer) {
   const token = (user) => (peer.secret ? mintToken(peer.secret, user) : undefined);
-  const probe = new BenchClient(peer.protocol, () => {}, undefined);
+  // The probe listens as the subscribers do, so the window paces the transport under test.
+  const probe = new BenchClient(peer.protocol, () => {}, undefined, peer.transport);
   await probe.open({ ...target(peer.probeNode ?? peer), role: 'subscriber', token: token('bench-probe'), subscribe: true, timeoutMs: 10_000 });
   const publisher = new BenchClient(peer.protocol, () => {}, undefined);
   await publisher.open({ ...target(peer), role: 'publisher', token: token('bench-publisher'), subscribe: false, timeoutMs: 10_000 });

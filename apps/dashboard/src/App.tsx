@@ -9,6 +9,7 @@ import { NotifyView } from './views/Notify';
 import { OverviewView } from './views/Overview';
 import { PublishView } from './views/Publish';
 import { RejectionsView } from './views/Rejections';
+import { TransportsView } from './views/Transports';
 
 const VIEWS = {
   overview: { title: 'Overview', View: OverviewView },
@@ -17,6 +18,7 @@ const VIEWS = {
   publish: { title: 'Publish', View: PublishView },
   notify: { title: 'Notify', View: NotifyView },
   rejections: { title: 'Rejections', View: RejectionsView },
+  transports: { title: 'Transports', View: TransportsView },
   config: { title: 'Config', View: ConfigView },
 } as const;
 

@@ -1,5 +1,6 @@
 import type {
   ClientMessage,
+  ConnectRequest,
   CommandMethod,
   CommandResults,
   ProtocolError,
@@ -98,6 +99,21 @@ function decodeMessage(value: unknown): ClientMessage {
 }
 
 /**
+ * The connect request a unidirectional client sends alone (Centrifugo's uni_* transports): a bare
+ * `ConnectRequest` object, not a command. Empty text is a connect with no fields.
+ */
+export function decodeConnectRequest(text: string): ConnectRequest {
+  if (text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new DecodeError('connect request is not valid JSON');
+  }
+  return validateRequest('connect', parsed) as ConnectRequest;
+}
+
+/**
  * Splits one WebSocket text frame into the messages it carries: newline-delimited JSON, as the
  * SDK writes it (`commands.map(JSON.stringify).join('\n')`). Blank lines are skipped.
  */
@@ -133,8 +149,16 @@ export function encodeError(id: number, error: ProtocolError): string {
 }
 
 export function encodePush<K extends PushKind>(channel: string | undefined, kind: K, body: PushBodies[K]): string {
+  return `{"push":${encodeUnidirectionalPush(channel, kind, body)}}`;
+}
+
+/**
+ * A push as unidirectional transports carry it: the push object itself, without the `push`
+ * envelope of replies (centrifuge's `encodeReply` for unidirectional transports).
+ */
+export function encodeUnidirectionalPush<K extends PushKind>(channel: string | undefined, kind: K, body: PushBodies[K]): string {
   const channelPart = channel === undefined ? '' : `"channel":${JSON.stringify(channel)},`;
-  return `{"push":{${channelPart}"${kind}":${JSON.stringify(body)}}}`;
+  return `{${channelPart}"${kind}":${JSON.stringify(body)}}`;
 }
 
 /** The server ping of protocol v2: an empty object. */

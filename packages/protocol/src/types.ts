@@ -74,6 +74,9 @@ export interface ConnectResult {
   subs?: Record<string, SubscribeResult>;
   ping?: number;
   pong?: boolean;
+  /** Emulation and unidirectional transports: the id `/emulation` requests address. */
+  session?: string;
+  /** Emulation: the node holding the session. */
   node?: string;
 }
 
@@ -147,6 +150,10 @@ export interface PushBodies {
   subscribe: SubscribeResult;
   message: { data: JsonValue };
   refresh: { expires: boolean; ttl?: number };
+  /** Unidirectional transports: the connect result, sent as the first push. */
+  connect: ConnectResult;
+  /** Transports without a close code of their own (HTTP streaming, SSE) carry the close as a push. */
+  disconnect: { code: number; reason: string; reconnect?: boolean };
 }
 
 export type PushKind = keyof PushBodies;

@@ -1,14 +1,17 @@
+import { applyControlCommand, ServerApi, type ExtensionApiMethod } from './api/methods.js';
+import { serveAdminOff } from './admin/off.js';
 import { createTokenVerifier } from './auth/verifier.js';
 import type { Broker, PresenceStore } from './broker/broker.js';
 import type { ControlBus } from './broker/control.js';
 import { MemoryBroker, MemoryPresence } from './broker/memory.js';
 import type { RealtimeConfig } from './config/types.js';
+import { NodeEvents, RealtimeNode, type RpcHandler } from './core/index.js';
+import type { GatewayExtension, RouteHandler } from './extension.js';
 import { createLogger, type Logger } from './log.js';
-import type { ExtensionApiMethod, GatewayExtension } from './extension.js';
 import { Metrics } from './metrics/metrics.js';
-import { RealtimeNode } from './node.js';
 import { OriginPolicy } from './policy/origin.js';
-import type { RpcHandler } from './session/context.js';
+import { createEventProxies } from './proxy/http-proxies.js';
+import { transportEndpoints } from './transport/endpoints.js';
 import { nodeRuntime, type Listener, type Runtime } from './transport/runtime.js';
 
 export interface GatewayOptions {
@@ -25,21 +28,30 @@ export interface GatewayOptions {
   runtime?: Runtime;
 }
 
-function merged<T>(own: Record<string, T> | undefined, extensions: GatewayExtension[], pick: (e: GatewayExtension) => Record<string, T> | undefined): Map<string, T> {
+function merged<T>(own: Record<string, T> | undefined, extensions: GatewayExtension[], what: string, pick: (e: GatewayExtension) => Record<string, T> | undefined): Map<string, T> {
   const all = new Map(Object.entries(own ?? {}));
   for (const extension of extensions) {
     for (const [name, value] of Object.entries(pick(extension) ?? {})) {
-      if (all.has(name)) throw new TypeError(`${extension.name}: method "${name}" is already registered`);
+      if (all.has(name)) throw new TypeError(`${extension.name}: ${what} "${name}" is already registered`);
       all.set(name, value);
     }
   }
   return all;
 }
 
-/** A running gateway: the node, its server and the address it listens on. */
+/** Without the admin extension, `/admin` still says what it is and how to turn it on. */
+const ADMIN_NOT_MOUNTED: Record<string, RouteHandler> = {
+  '/admin': (_req, res, url) => serveAdminOff('The admin dashboard is not part of this gateway.', res, url),
+};
+
+/**
+ * A running gateway: the core node, the server API over it, the transports and routes that reach
+ * it, and the address it listens on. This is where the edges are wired to the core.
+ */
 export class Gateway {
   private constructor(
     readonly node: RealtimeNode,
+    readonly api: ServerApi,
     readonly listener: Listener,
     readonly policy: OriginPolicy,
     private readonly extensions: GatewayExtension[],
@@ -50,23 +62,28 @@ export class Gateway {
     const log = options.log ?? createLogger(config.log.level);
     const extensions = options.extensions ?? [];
     const runtime = options.runtime ?? nodeRuntime;
+    const metrics = new Metrics();
+    const events = new NodeEvents();
     const node = new RealtimeNode({
       config,
       broker: options.broker ?? new MemoryBroker(),
       presence: options.presence ?? new MemoryPresence(),
       ...(options.control ? { control: options.control } : {}),
       verifier: createTokenVerifier(config.client.token),
-      metrics: new Metrics(),
+      metrics,
       log,
-      transport: runtime.transport,
-      rpcHandlers: merged(options.rpc, extensions, (e) => e.rpc),
-      apiMethods: merged<ExtensionApiMethod>(undefined, extensions, (e) => e.api),
+      events,
+      proxies: createEventProxies(config, { log, metrics, events }),
+      rpcHandlers: merged(options.rpc, extensions, 'method', (e) => e.rpc),
     });
-    await node.start();
-    for (const extension of extensions) await extension.start?.(node);
+    const api = new ServerApi(node, merged<ExtensionApiMethod>(undefined, extensions, 'method', (e) => e.api));
+    const routes = new Map(Object.entries(ADMIN_NOT_MOUNTED));
+    for (const [prefix, handler] of merged<RouteHandler>(undefined, extensions, 'route', (e) => e.routes)) routes.set(prefix, handler);
+    await node.start((command) => applyControlCommand(node, command));
+    for (const extension of extensions) await extension.start?.({ node, api });
     const policy = new OriginPolicy(config.client.allowed_origins, config.environment);
-    const listener = await runtime.listen(node, policy);
-    return new Gateway(node, listener, policy, extensions);
+    const listener = await runtime.listen({ node, policy, api, routes, endpoints: transportEndpoints(config) });
+    return new Gateway(node, api, listener, policy, extensions);
   }
 
   get port(): number {
@@ -82,15 +99,19 @@ export class Gateway {
     return this.node.config;
   }
 
+  get baseUrl(): string {
+    return `http://${this.host}:${this.port}`;
+  }
+
   get webSocketUrl(): string {
     return `ws://${this.host}:${this.port}${this.config.websocket.handler_prefix}`;
   }
 
   get apiUrl(): string {
-    return `http://${this.host}:${this.port}${this.config.http_api.handler_prefix}`;
+    return `${this.baseUrl}${this.config.http_api.handler_prefix}`;
   }
 
-  /** Graceful stop: refuse new sockets, close clients with 3001, wait for them (bounded), stop. */
+  /** Graceful stop: refuse new connections, close clients with 3001, wait for them (bounded), stop. */
   async close(): Promise<void> {
     const closed = this.listener.close();
     await this.node.drain();

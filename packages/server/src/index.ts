@@ -1,10 +1,10 @@
 export { Gateway, type GatewayOptions } from './gateway.js';
-export { RealtimeNode, VERSION } from './node.js';
+export { RealtimeNode, RpcError, type RpcHandler, type RpcCall, type Transport, type TransportName } from './core/index.js';
+export { VERSION } from './version.js';
 export { loadConfig } from './config/load.js';
 export { ConfigError } from './config/errors.js';
 export type { RealtimeConfig, Environment, ChannelOptions, NamespaceConfig } from './config/types.js';
-export { RpcError, type RpcHandler, type RpcCall } from './session/context.js';
 export { mintToken } from './auth/mint.js';
 export type { Broker, PresenceStore } from './broker/broker.js';
 export { createInboxExtension, type InboxOptions } from './inbox/extension.js';
-export type { GatewayExtension, ExtensionApiMethod } from './extension.js';
+export type { GatewayExtension, GatewayHost, ExtensionApiMethod, RouteHandler } from './extension.js';

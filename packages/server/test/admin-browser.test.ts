@@ -178,6 +178,20 @@ describe.skipIf(!existsSync(join(DEFAULT_ASSETS_DIR, 'index.html')))('admin dash
     await checkView(page, 'rejections');
   });
 
+  it('shows the transport fallbacks clients reported, by transport pair and reason', async () => {
+    const report = { from: 'websocket', to: 'http_stream', reason: 'timeout', elapsed_ms: 5200 };
+    for (let i = 0; i < 2; i++) {
+      const response = await fetch(`${gw.gateway.baseUrl}/connection/fallback`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report) });
+      expect(response.status).toBe(204);
+    }
+    await show(page, 'transports', 'Transports');
+    const row = page.getByRole('row').filter({ hasText: 'did not open in time' });
+    await expect.poll(() => row.first().textContent(), { timeout: 10_000 }).toContain('http_stream');
+    expect(await row.first().textContent()).toContain('5.2 s');
+    expect(await (await fetch(`${gw.gateway.baseUrl}/metrics`)).text()).toContain('realtime_transport_fallbacks_total{from="websocket",to="http_stream",reason="timeout"} 2');
+    await checkView(page, 'transports');
+  });
+
   it('shows channels, notify, config and a phone-width layout without accessibility violations', async () => {
     await show(page, 'channels', 'Channels');
     await page.getByRole('button', { name: 'Inspect chat:room' }).click();

@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../src/auth/mint.js';
 import { collect, newClient, once, until } from './support/client.js';
+import { newFallbackClient } from './support/fallback.js';
 import { RawClient } from './support/raw-client.js';
 import { baseTestConfig, callApi, deepMerge, TEST_SECRET, writeConfigFile } from './support/gateway.js';
 import { spawnGateway, type GatewayProcess } from './support/process.js';
@@ -127,6 +128,26 @@ describe('gateway on Bun', () => {
     expect((await client.closed).code).toBe(1006);
     await until(() => disconnectLog() !== undefined);
     expect(disconnectLog()).toMatchObject({ code: 1006 });
+  });
+
+  it.each(['http_stream', 'sse'] as const)('serves %s through the Request/Response bridge, beside WebSocket subscribers on native topics', async (transport) => {
+    const base = apiUrl.replace(/\/api$/, '');
+    const channel = `chat:bun-${transport}`;
+    const ws = newClient(gateway.url, { token: await token(`bun-ws-${transport}`) });
+    const http = newFallbackClient(base, [transport], { token: await token(`bun-${transport}`) });
+    const subs = [ws, http].map((client) => {
+      client.connect();
+      return client.newSubscription(channel);
+    });
+    const seen = subs.map((sub) => collect(sub));
+    for (const sub of subs) sub.subscribe();
+    await Promise.all(subs.map((sub) => sub.ready(5000)));
+    await api('publish', { channel, data: { n: 1 } });
+    await subs[1]!.publish({ n: 2 });
+    await until(() => seen.every((s) => s.length === 2), 5000, 'both publications on both transports');
+    expect(seen).toEqual([[{ n: 1 }, { n: 2 }], [{ n: 1 }, { n: 2 }]]);
+    ws.disconnect();
+    http.disconnect();
   });
 
   it('answers a bad API key with 401 and a JSON error body', async () => {

@@ -17,7 +17,7 @@ describe('renum-realtime CLI', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'rr-cli-'));
     const env = { REALTIME_DATA_DIR: dataDir, REALTIME_PORT: '0', REALTIME_LOG_LEVEL: 'info' };
     running = await spawnGateway(['serve'], env);
-    expect(running.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws$/);
+    expect(running.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/connection\/websocket$/);
     const banner = running.stderr.join('');
     expect(banner).toContain('local profile');
     expect(banner).toContain('renum-realtime token --user alice');
@@ -79,7 +79,7 @@ describe('admin dashboard turned on by configuration', () => {
   it('serves /admin and its login when admin.enabled, and keeps it off otherwise', async () => {
     const on = writeConfigFile(deepMerge(baseTestConfig, { admin: { enabled: true, password: 'correct horse', secret: 's'.repeat(32) } }));
     running = await spawnGateway(['serve', '--config', on]);
-    const base = running.url.replace('ws://', 'http://').replace(/\/ws$/, '');
+    const base = running.url.replace('ws://', 'http://').replace(/\/connection\/websocket$/, '');
     const page = await fetch(`${base}/admin/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="root">');
@@ -92,7 +92,7 @@ describe('admin dashboard turned on by configuration', () => {
     running.child.kill('SIGKILL');
 
     running = await spawnGateway(['serve', '--config', writeConfigFile(baseTestConfig)]);
-    const off = await fetch(`${running.url.replace('ws://', 'http://').replace(/\/ws$/, '')}/admin/`);
+    const off = await fetch(`${running.url.replace('ws://', 'http://').replace(/\/connection\/websocket$/, '')}/admin/`);
     expect(off.status).toBe(404);
     expect(await off.text()).toContain('admin.enabled');
   });

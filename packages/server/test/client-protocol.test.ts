@@ -1,6 +1,6 @@
 import type { Centrifuge } from 'centrifuge';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RpcError } from '../src/session/context.js';
+import { RpcError } from '../src/core/index.js';
 import { collect, newClient, once, until } from './support/client.js';
 import { startGateway, type TestGateway } from './support/gateway.js';
 

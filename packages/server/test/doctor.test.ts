@@ -57,10 +57,10 @@ describe('doctor against a healthy gateway', () => {
   });
 
   it('names a wrong path and the path the gateway serves', async () => {
-    const report = await runDoctor({ url: `${gw.url.replace(/\/ws$/, '')}/api/v1/ws`, token: await gw.token('alice') });
+    const report = await runDoctor({ url: `${gw.url.replace(/\/connection\/websocket$/, '')}/api/v1/ws`, token: await gw.token('alice') });
     const upgrade = step(report, 'upgrade');
     expect(upgrade).toMatchObject({ status: 'fail', problem: 'wrong_path' });
-    expect(upgrade.cause).toContain('the server says its endpoint is /ws');
+    expect(upgrade.cause).toContain('the server says its endpoint is /connection/websocket');
     expect(upgrade.fix).toBe(`Use ${gw.url}`);
     expect(step(report, 'connect').status).toBe('skip');
     expect(report.ok).toBe(false);

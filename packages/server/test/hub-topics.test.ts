@@ -1,72 +1,105 @@
 import { describe, expect, it } from 'vitest';
-import { Hub, type HubMember } from '../src/channels/hub.js';
-import type { ClientSocket, Transport } from '../src/transport/socket.js';
+import { MemoryBroker } from '../src/broker/memory.js';
+import { Hub, type HubMember } from '../src/core/channels/hub.js';
+import { JSON_CODEC, UNIDIRECTIONAL_JSON_CODEC, type SessionCodec } from '../src/core/codec.js';
+import { WRITE_EACH, type FanOut, type Transport } from '../src/core/transport.js';
+import { createLogger } from '../src/log.js';
+import { Metrics } from '../src/metrics/metrics.js';
 
-/** A transport with native topics that records what the hub asked of it. */
-function recordingTransport() {
-  const calls: string[] = [];
-  const topic = new Map<string, Set<ClientSocket>>();
-  const sent = new Map<ClientSocket, string[]>();
-  const transport: Transport = {
-    broadcast(text, sockets) {
-      for (const socket of sockets) socket.send(text);
-    },
+/** A fan-out with native topics (as Bun's) that records what the hub asked of it. */
+function recordingTopics(calls: string[]): FanOut {
+  const topic = new Map<string, Set<Transport>>();
+  return {
+    broadcast: WRITE_EACH.broadcast,
     topics: {
-      subscribe(socket, channel) {
+      subscribe(transport, channel) {
         calls.push(`subscribe ${channel}`);
         if (!topic.has(channel)) topic.set(channel, new Set());
-        topic.get(channel)!.add(socket);
+        topic.get(channel)!.add(transport);
       },
-      unsubscribe(socket, channel) {
+      unsubscribe(transport, channel) {
         calls.push(`unsubscribe ${channel}`);
-        topic.get(channel)?.delete(socket);
+        topic.get(channel)?.delete(transport);
       },
-      publish(channel, text) {
+      publish(channel, frame) {
         calls.push(`publish ${channel}`);
-        for (const socket of topic.get(channel) ?? []) socket.send(text);
+        for (const transport of topic.get(channel) ?? []) transport.write(frame);
       },
     },
   };
-  const member = (): HubMember => {
-    const socket: ClientSocket = { send: (text) => sent.get(socket)!.push(text), close: () => {}, bufferedAmount: 0 };
-    sent.set(socket, []);
-    return { socket, onSlow: () => {} };
-  };
-  return { transport, calls, sent, member };
 }
 
-describe('hub with a transport that fans out natively', () => {
-  it('publishes once per publication to the topic, and keeps publications for members still subscribing', () => {
-    const { transport, calls, sent, member } = recordingTransport();
-    const hub = new Hub(transport, 1024);
-    const live = member();
-    const joining = member();
-    hub.add('news', live, false);
-    hub.activate('news', live, undefined);
-    hub.add('news', joining, false);
+function setup() {
+  const broker = new MemoryBroker();
+  const hub = new Hub(broker, new Metrics(), createLogger('silent'), 1024);
+  const sent = new Map<HubMember, string[]>();
+  const member = (fanOut: FanOut, codec: SessionCodec = JSON_CODEC): HubMember => {
+    const frames: string[] = [];
+    const transport: Transport = {
+      name: codec === JSON_CODEC ? 'websocket' : 'uni_websocket', unidirectional: codec !== JSON_CODEC, emulation: false, protocol: 'json',
+      pushesDisconnect: false, meta: {}, fanOut, write: (frame) => frames.push(frame), close: () => {}, bufferedAmount: 0,
+    };
+    const m: HubMember = { transport, codec, onSlow: () => {}, countSent: () => {}, onInsufficientState: () => {} };
+    sent.set(m, frames);
+    return m;
+  };
+  return { broker, hub, sent, member };
+}
 
-    expect(hub.publish('news', { data: { n: 1 }, offset: 1 })).toBe(1);
+describe('hub', () => {
+  it('publishes once per publication to a native topic, and keeps publications for members still subscribing', async () => {
+    const calls: string[] = [];
+    const { hub, sent, member } = setup();
+    const topics = recordingTopics(calls);
+    const live = member(topics);
+    const joining = member(topics);
+    await hub.add('news', live, false);
+    hub.activate('news', live, undefined);
+    await hub.add('news', joining, false);
+
+    hub.onPublication('news', { data: { n: 1 }, offset: 1 });
     expect(calls).toEqual(['subscribe news', 'publish news']);
-    expect(sent.get(live.socket)).toEqual(['{"push":{"channel":"news","pub":{"data":{"n":1},"offset":1}}}']);
-    expect(sent.get(joining.socket)).toEqual([]);
+    expect(sent.get(live)).toEqual(['{"push":{"channel":"news","pub":{"data":{"n":1},"offset":1}}}']);
+    expect(sent.get(joining)).toEqual([]);
 
     // The subscribe reply covered offset 0 only: the publication kept meanwhile is handed back.
     expect(hub.activate('news', joining, 0)).toEqual([{ data: { n: 1 }, offset: 1 }]);
-    expect(hub.publish('news', { data: { n: 2 }, offset: 2 })).toBe(2);
-    expect(sent.get(joining.socket)).toHaveLength(1);
+    hub.onPublication('news', { data: { n: 2 }, offset: 2 });
+    expect(calls.filter((c) => c === 'publish news')).toHaveLength(2);
+    expect(sent.get(joining)).toHaveLength(1);
   });
 
-  it('unsubscribes only members that were live, and reports the last member leaving', () => {
-    const { transport, calls, member } = recordingTransport();
-    const hub = new Hub(transport, 1024);
-    const live = member();
-    const joining = member();
-    hub.add('chat', live, false);
+  it('unsubscribes only members that were live, and drops the channel with its last member', async () => {
+    const calls: string[] = [];
+    const { hub, sent, member } = setup();
+    const topics = recordingTopics(calls);
+    const live = member(topics);
+    const joining = member(topics);
+    await hub.add('chat', live, false);
     hub.activate('chat', live, undefined);
-    hub.add('chat', joining, false);
-    expect(hub.remove('chat', joining)).toBe(false);
-    expect(hub.remove('chat', live)).toBe(true);
+    await hub.add('chat', joining, false);
+    hub.remove('chat', joining);
+    expect(hub.counts().get('chat')).toBe(1);
+    hub.remove('chat', live);
     expect(calls).toEqual(['subscribe chat', 'unsubscribe chat']);
-    expect(hub.publish('chat', { data: 1 })).toBe(0);
+    expect(hub.channelCount).toBe(0);
+    hub.onPublication('chat', { data: 1 });
+    expect([...sent.values()].flat()).toEqual([]);
+  });
+
+  it('encodes once per encoding: bidirectional members get the push envelope, unidirectional ones the bare push', async () => {
+    const { hub, sent, member } = setup();
+    let broadcasts = 0;
+    const counting: FanOut = { broadcast: (frame, transports) => (broadcasts++, WRITE_EACH.broadcast(frame, transports)) };
+    const members = [member(counting), member(counting), member(counting, UNIDIRECTIONAL_JSON_CODEC)];
+    for (const m of members) {
+      await hub.add('progress', m, false);
+      hub.activate('progress', m, undefined);
+    }
+    hub.onPublication('progress', { data: { step: 3 }, offset: 7 });
+    expect(broadcasts).toBe(2);
+    expect(sent.get(members[0]!)).toEqual(['{"push":{"channel":"progress","pub":{"data":{"step":3},"offset":7}}}']);
+    expect(sent.get(members[1]!)).toEqual(sent.get(members[0]!));
+    expect(sent.get(members[2]!)).toEqual(['{"channel":"progress","pub":{"data":{"step":3},"offset":7}}']);
   });
 });

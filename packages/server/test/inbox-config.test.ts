@@ -24,7 +24,7 @@ describe('notification inbox turned on by configuration', () => {
       channel: { namespaces: [{ name: 'notifications', allow_user_limited_channels: true, allow_subscribe_for_client: true }] },
     });
     running = await spawnGateway(['serve', '--config', file]);
-    const apiUrl = running.url.replace('ws://', 'http://').replace(/\/ws$/, '/api');
+    const apiUrl = running.url.replace('ws://', 'http://').replace(/\/connection\/websocket$/, '/api');
     const { id } = await callApi(apiUrl, 'notification_send', { user: 'ana', type: 'execution', title: 'Run 42 finished' }, 'k');
     const minted = await runCli(['token', '--user', 'ana', '--config', file]);
     const client = newClient(running.url, { token: minted.stdout.trim() });

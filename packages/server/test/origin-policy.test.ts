@@ -47,7 +47,24 @@ describe('OriginPolicy patterns', () => {
   it('matches the rule that allowed, with upper-case patterns too', () => {
     const policy = new OriginPolicy(['https://App.Example.com', 'https://*.example.com'], 'production');
     expect(policy.check('https://app.example.com')).toMatchObject({ allowed: true, rule: 'https://App.Example.com' });
-    expect(policy.check('https://a.b.example.com')).toMatchObject({ allowed: true, rule: 'https://*.example.com' });
+    expect(policy.check('https://a.example.com')).toMatchObject({ allowed: true, rule: 'https://*.example.com' });
+  });
+
+  it('lets * in a host stand for one DNS label, never for several', () => {
+    const policy = new OriginPolicy(['https://*.example.com', 'https://renum-*.vercel.app'], 'production');
+    expect(policy.check('https://a.b.example.com').allowed).toBe(false);
+    expect(policy.check('https://renum-a.b.vercel.app').allowed).toBe(false);
+    expect(policy.check('https://renum-pr-7.vercel.app').allowed).toBe(true);
+    expect(policy.check('https://.example.com').allowed).toBe(false);
+  });
+
+  it('normalises hosts with IDNA on both sides before matching', () => {
+    const policy = new OriginPolicy(['https://bücher.example', 'https://*.renum.com.br'], 'production');
+    expect(policy.check('https://xn--bcher-kva.example')).toMatchObject({ allowed: true, rule: 'https://bücher.example' });
+    // An ideographic full stop is a dot to IDNA: it cannot smuggle two labels into one wildcard.
+    expect(policy.check('https://evil\u3002x.renum.com.br').allowed).toBe(false);
+    expect(policy.check('https://a\u3002renum.com.br')).toMatchObject({ allowed: true });
+    expect(policy.check('https://xn--.renum.com.br').allowed).toBe(false);
   });
 
   it('lets "*" match every origin but "null", which must be listed literally', () => {

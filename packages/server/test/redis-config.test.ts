@@ -26,7 +26,7 @@ describe('Redis engine chosen by configuration', () => {
     client.connect();
     await sub.ready(3000);
     const received = once<{ data: unknown; offset: number }>(sub, 'publication');
-    const apiA = a.url.replace('ws://', 'http://').replace(/\/ws$/, '/api');
+    const apiA = a.url.replace('ws://', 'http://').replace(/\/connection\/websocket$/, '/api');
     const published = await callApi(apiA, 'publish', { channel: 'news:linked', data: { via: 'A' } });
     expect(await received).toMatchObject({ data: { via: 'A' }, offset: published.offset });
     const info = await callApi(apiA, 'info', {});

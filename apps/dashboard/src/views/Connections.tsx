@@ -94,12 +94,13 @@ export function ConnectionsView() {
             <caption>
               <span data-testid="connection-count">{connections.length}</span> connection{connections.length === 1 ? '' : 's'}
             </caption>
-            <HeaderRow columns={['User', 'Client id', 'Origin', 'Connected since', 'Subscriptions', 'Details']} />
+            <HeaderRow columns={['User', 'Client id', 'Transport', 'Origin', 'Connected since', 'Subscriptions', 'Details']} />
             <tbody>
               {connections.map((c) => (
                 <tr key={c.client} data-client={c.client}>
                   <th scope="row">{c.user || '(anonymous)'}</th>
                   <td className="mono">{c.client}</td>
+                  <td className="mono">{c.transport}</td>
                   <td>{c.origin ?? '–'}</td>
                   <td>{formatTime(c.connectedAt)}</td>
                   <td>{c.subscriptions.length}</td>

@@ -8,6 +8,7 @@ const KINDS: Record<Rejection['kind'], string> = {
   handshake: 'Handshake refused',
   connect: 'Connect refused',
   disconnect: 'Disconnected',
+  proxy: 'Back end proxy failed',
 };
 
 export function RejectionsView() {
@@ -17,7 +18,7 @@ export function RejectionsView() {
     <>
       <p className="hint">
         Refused WebSocket handshakes (e.g. <code>origin_not_allowed</code>), refused tokens (<code>token_expired</code>, <code>bad_signature</code>) and
-        connections the gateway closed, newest first. When a user cannot connect, look here first.
+        connections the gateway closed, and event proxies your back end did not answer, newest first. When a user cannot connect, look here first.
       </p>
       {error && <ErrorNote>Could not load rejections: {error}</ErrorNote>}
       {!rows ? (

@@ -1,10 +1,10 @@
 import { ApiErrorCodes, DisconnectCodes, clientReconnectsAfter, type DisconnectCode } from '@renum-realtime/protocol';
 import { z } from 'zod';
 import { ApiError } from '../api/errors.js';
-import { callApiMethod } from '../api/methods.js';
+import type { ServerApi } from '../api/methods.js';
 import { describeIssues } from '../api/schemas.js';
 import { redactConfig } from '../config/redact.js';
-import type { RealtimeNode } from '../node.js';
+import type { RealtimeNode } from '../core/index.js';
 import type { AdminSource } from './source.js';
 import type { StatsHistory } from './stats.js';
 
@@ -13,6 +13,7 @@ export const NOTIFY_METHOD = 'notification_send';
 
 export interface AdminApiContext {
   node: RealtimeNode;
+  api: ServerApi;
   source: AdminSource;
   stats: StatsHistory;
   broadcastChannel: string;
@@ -76,6 +77,10 @@ export const readHandlers: Record<string, AdminHandler> = {
     return source.channel(name);
   },
 
+  async fallbacks({ source }) {
+    return { fallbacks: await source.fallbacks() };
+  },
+
   async rejections({ source }) {
     return { rejections: await source.rejections() };
   },
@@ -84,39 +89,38 @@ export const readHandlers: Record<string, AdminHandler> = {
     return { config: redactConfig(node.config) };
   },
 
-  async features({ node, broadcastChannel }) {
-    return { notify: node.apiMethods.has(NOTIFY_METHOD), broadcastChannel, environment: node.config.environment };
+  async features({ node, api, broadcastChannel }) {
+    return { notify: api.has(NOTIFY_METHOD), broadcastChannel, environment: node.config.environment };
   },
 };
 
 /** POST endpoints: they change something, so they also need the CSRF token. */
 export const writeHandlers: Record<string, AdminHandler> = {
   /** Through the server API's disconnect, so the control bus reaches the node holding the client. */
-  async disconnect({ node }, { body }) {
+  async disconnect({ node, api }, { body }) {
     const request = parse(disconnectBody, body);
     const code = disconnectCode(request.code);
-    await callApiMethod(node, 'disconnect', { user: request.user, client: request.client, disconnect: { code: code.code, reason: code.reason } });
+    await api.call('disconnect', { user: request.user, client: request.client, disconnect: { code: code.code, reason: code.reason } });
     node.log.info({ event: 'admin_disconnect', client: request.client, user: request.user, code: code.code }, 'admin disconnected a client');
     return { code: code.code, reason: code.reason };
   },
 
-  async publish({ node }, { body }) {
+  async publish({ api }, { body }) {
     const request = parse(publishBody, body);
-    return callApiMethod(node, 'publish', request);
+    return api.call('publish', request);
   },
 
   /**
    * Broadcast = one publication to the configured broadcast channel: the broker carries it to
    * every node once, history and recovery apply, and clients opt in by subscribing to it.
    */
-  async broadcast({ node, broadcastChannel }, { body }) {
+  async broadcast({ api, broadcastChannel }, { body }) {
     const request = parse(broadcastBody, body);
-    return { channel: broadcastChannel, ...(await callApiMethod(node, 'publish', { channel: broadcastChannel, data: request.data })) };
+    return { channel: broadcastChannel, ...(await api.call('publish', { channel: broadcastChannel, data: request.data })) };
   },
 
-  async notify({ node }, { body }) {
-    const send = node.apiMethods.get(NOTIFY_METHOD);
-    if (!send) throw new ApiError(ApiErrorCodes.notAvailable, 'the notification inbox is not enabled on this gateway');
-    return send(node, parse(notifyBody, body));
+  async notify({ api }, { body }) {
+    if (!api.has(NOTIFY_METHOD)) throw new ApiError(ApiErrorCodes.notAvailable, 'the notification inbox is not enabled on this gateway');
+    return api.call(NOTIFY_METHOD, parse(notifyBody, body));
   },
 };

@@ -1,7 +1,8 @@
 import type { QueryResult } from '../broker/control.js';
-import type { RealtimeNode } from '../node.js';
-import { LocalAdminSource, type AdminSource } from './source.js';
-import type { ChannelDetails, ChannelSummary, ConnectionFilter, ConnectionSummary, NodeSummary, Rejection } from './types.js';
+import type { RealtimeNode } from '../core/index.js';
+import type { AdminSource, LocalAdminSource } from './source.js';
+import { mergeFallbacks } from './fallback-tally.js';
+import type { ChannelDetails, ChannelSummary, ConnectionFilter, ConnectionSummary, FallbackSummary, NodeSummary, Rejection } from './types.js';
 
 /** How long a page waits for the other nodes; one that has not answered by then is left out (and logged). */
 const QUERY_TIMEOUT_MS = 1000;
@@ -12,6 +13,7 @@ const Query = {
   channels: 'admin.channels',
   subscribers: 'admin.subscribers',
   rejections: 'admin.rejections',
+  fallbacks: 'admin.fallbacks',
   users: 'admin.users',
 } as const;
 
@@ -42,15 +44,16 @@ function tagged<E extends { node: string }>(result: QueryResult<E[]>): E[] {
  * merges the answers. Constructing it makes this node answer the same queries for the others.
  */
 export class ClusterAdminSource implements AdminSource {
-  private readonly local: LocalAdminSource;
-
-  constructor(private readonly node: RealtimeNode) {
-    const local = (this.local = new LocalAdminSource(node));
+  constructor(
+    private readonly node: RealtimeNode,
+    private readonly local: LocalAdminSource,
+  ) {
     const { control } = node;
     control.respond(Query.connections, (params) => local.connections({ user: text(params, 'user'), channel: text(params, 'channel'), origin: text(params, 'origin'), client: text(params, 'client') }));
     control.respond(Query.channels, (params) => local.channels(text(params, 'pattern')));
     control.respond(Query.subscribers, (params) => local.subscribers(text(params, 'name')));
     control.respond(Query.rejections, () => local.rejections());
+    control.respond(Query.fallbacks, () => local.fallbacks());
     control.respond(Query.users, () => local.userIds());
   }
 
@@ -84,6 +87,11 @@ export class ClusterAdminSource implements AdminSource {
 
   async rejections(): Promise<Array<Rejection & { node: string }>> {
     return tagged(await this.ask<Array<Rejection & { node: string }>>(Query.rejections, {})).sort((a, b) => b.at - a.at);
+  }
+
+  async fallbacks(): Promise<FallbackSummary[]> {
+    const { answers } = await this.ask<FallbackSummary[]>(Query.fallbacks, {});
+    return mergeFallbacks(answers.map((answer) => answer.value));
   }
 
   private ask<T>(kind: string, params: Record<string, unknown>): Promise<QueryResult<T>> {

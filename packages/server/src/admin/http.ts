@@ -4,9 +4,8 @@ import { ApiError } from '../api/errors.js';
 import { readBody, sendJson } from '../api/http.js';
 import { readHandlers, writeHandlers, type AdminApiContext } from './api.js';
 import { CSRF_HEADER, SESSION_COOKIE, readCookie, sessionCookie, type AdminAuth, type AdminSession } from './auth.js';
+import { ADMIN_API_PREFIX } from './off.js';
 import type { LoginThrottle } from './throttle.js';
-
-export const ADMIN_API_PREFIX = '/admin/api/';
 
 export interface AdminApiServer {
   ctx: AdminApiContext;

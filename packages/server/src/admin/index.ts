@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
-import { ApiErrorCodes } from '@renum-realtime/protocol';
-import { sendJson } from '../api/http.js';
 import { LocalControl } from '../broker/control.js';
 import { keptSecret } from '../config/local-secrets.js';
-import type { GatewayExtension } from '../extension.js';
-import type { RealtimeNode } from '../node.js';
+import type { GatewayExtension, GatewayHost } from '../extension.js';
 import { AdminAuth } from './auth.js';
 import { ClusterAdminSource } from './cluster-source.js';
-import { ADMIN_API_PREFIX, handleAdminApi, type AdminApiServer } from './http.js';
+import { handleAdminApi, type AdminApiServer } from './http.js';
+import { FallbackTally } from './fallback-tally.js';
+import { RejectionLog } from './rejection-log.js';
 import { LocalAdminSource } from './source.js';
-import { DEFAULT_ASSETS_DIR, sendNotice, serveDashboard } from './static.js';
+import { ADMIN_API_PREFIX, ADMIN_PREFIX, serveAdminOff } from './off.js';
+import { DEFAULT_ASSETS_DIR, serveDashboard } from './static.js';
 import { SAMPLE_INTERVAL_MS, StatsHistory } from './stats.js';
 import { LoginThrottle } from './throttle.js';
 
@@ -31,17 +31,10 @@ export interface AdminOptions {
   assetsDir?: string;
 }
 
-const HOW_TO_ENABLE = [
-  'Set admin.enabled to true and give admin.password (the login password) and admin.secret (a long random string that signs the session cookie) in the config file,',
-  'or the variables REALTIME_ADMIN_ENABLED=true, REALTIME_ADMIN_PASSWORD and REALTIME_ADMIN_SECRET, then restart the gateway.',
-];
 
 type AdminState = { on: true; api: AdminApiServer; assetsDir: string } | { on: false; why: string };
 
-/** Nodes with the admin extension; the HTTP server looks the node up here on every `/admin` request. */
-const running = new WeakMap<RealtimeNode, AdminState>();
-
-function resolveState(node: RealtimeNode, options: AdminOptions, stats: StatsHistory): AdminState {
+function resolveState({ node, api }: GatewayHost, options: AdminOptions, stats: StatsHistory, rejections: RejectionLog, fallbacks: FallbackTally): AdminState {
   const { environment } = node.config;
   if (!options.enabled) return { on: false, why: 'The admin dashboard is turned off (admin.enabled is false).' };
   let password = options.password ?? '';
@@ -53,12 +46,13 @@ function resolveState(node: RealtimeNode, options: AdminOptions, stats: StatsHis
   }
   const secret = options.secret || randomBytes(32).toString('base64url');
   if (!options.secret) node.log.warn({ event: 'admin_secret_generated' }, 'no admin.secret configured: admin logins last until restart and work on this node only');
+  const local = new LocalAdminSource(node, rejections, fallbacks);
   return {
     on: true,
     assetsDir: resolve(options.assetsDir ?? DEFAULT_ASSETS_DIR),
     api: {
       // Another control bus than the local one links several nodes: the pages show them all.
-      ctx: { node, source: node.control instanceof LocalControl ? new LocalAdminSource(node) : new ClusterAdminSource(node), stats, broadcastChannel: options.broadcastChannel ?? 'broadcast' },
+      ctx: { node, api, source: node.control instanceof LocalControl ? local : new ClusterAdminSource(node, local), stats, broadcastChannel: options.broadcastChannel ?? 'broadcast' },
       auth: new AdminAuth(password, secret),
       throttle: new LoginThrottle(options.loginAttemptsBeforeBackoff),
       secureCookie: environment === 'production',
@@ -66,34 +60,36 @@ function resolveState(node: RealtimeNode, options: AdminOptions, stats: StatsHis
   };
 }
 
+
+async function serveAdmin(state: AdminState, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  if (!state.on) return serveAdminOff(state.why, res, url);
+  if (url.pathname.startsWith(ADMIN_API_PREFIX)) return handleAdminApi(state.api, req, res, url);
+  if (url.pathname === ADMIN_PREFIX) {
+    res.writeHead(308, { Location: `${ADMIN_PREFIX}/` });
+    return void res.end();
+  }
+  return serveDashboard(state.assetsDir, url.pathname.slice(ADMIN_PREFIX.length), res);
+}
+
 /** The admin dashboard as a gateway extension: pass it in `GatewayOptions.extensions`. */
 export function createAdminExtension(options: AdminOptions): GatewayExtension {
   let stats: StatsHistory | undefined;
+  let state: AdminState = { on: false, why: 'The admin dashboard is starting.' };
+  let unobserve: (() => void) | undefined;
   return {
     name: 'admin',
-    async start(node) {
-      stats = new StatsHistory(node, options.sampleIntervalMs ?? SAMPLE_INTERVAL_MS);
-      const state = resolveState(node, options, stats);
-      running.set(node, state);
+    routes: { [ADMIN_PREFIX]: (req, res, url) => serveAdmin(state, req, res, url) },
+    async start(host) {
+      const rejections = new RejectionLog();
+      const fallbacks = new FallbackTally();
+      unobserve = host.node.events.observe({ rejected: (event) => rejections.record(event), fellBack: (event) => fallbacks.record(event) });
+      stats = new StatsHistory(host.node, options.sampleIntervalMs ?? SAMPLE_INTERVAL_MS);
+      state = resolveState(host, options, stats, rejections, fallbacks);
       if (state.on) stats.start();
     },
     async stop() {
+      unobserve?.();
       stats?.stop();
     },
   };
-}
-
-/** `/admin`, `/admin/…` and `/admin/api/…`, called by the gateway's HTTP server. */
-export async function handleAdminRequest(node: RealtimeNode, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const state = running.get(node) ?? { on: false, why: 'The admin dashboard is not part of this gateway.' };
-  if (!state.on) {
-    if (url.pathname.startsWith(ADMIN_API_PREFIX)) return sendJson(res, 404, { error: { code: ApiErrorCodes.notFound.code, message: [state.why, ...HOW_TO_ENABLE].join(' ') } });
-    return sendNotice(res, 404, 'Admin dashboard is off', [state.why, ...HOW_TO_ENABLE]);
-  }
-  if (url.pathname.startsWith(ADMIN_API_PREFIX)) return handleAdminApi(state.api, req, res, url);
-  if (url.pathname === '/admin') {
-    res.writeHead(308, { Location: '/admin/' });
-    return void res.end();
-  }
-  return serveDashboard(state.assetsDir, url.pathname.slice('/admin'.length), res);
 }

@@ -1,9 +1,9 @@
 import { ApiErrorCodes } from '@renum-realtime/protocol';
 import { ApiError } from '../api/errors.js';
-import { hasHistory } from '../channels/namespace.js';
-import type { RealtimeNode } from '../node.js';
-import type { Session } from '../session/session.js';
-import type { ChannelDetails, ChannelSummary, ConnectionFilter, ConnectionSummary, NodeSummary, Rejection } from './types.js';
+import { hasHistory, historyOptions, type RealtimeNode, type Session } from '../core/index.js';
+import type { FallbackTally } from './fallback-tally.js';
+import type { RejectionLog } from './rejection-log.js';
+import type { ChannelDetails, ChannelSummary, ConnectionFilter, ConnectionSummary, FallbackSummary, NodeSummary, Rejection } from './types.js';
 
 /**
  * What the admin pages read. Every call is async and returns plain data, so a multi-node source
@@ -18,6 +18,7 @@ export interface AdminSource {
   channels(pattern: string): Promise<ChannelSummary[]>;
   channel(name: string): Promise<ChannelDetails>;
   rejections(): Promise<Array<Rejection & { node: string }>>;
+  fallbacks(): Promise<FallbackSummary[]>;
 }
 
 function contains(value: string | undefined, wanted: string | undefined): boolean {
@@ -25,7 +26,11 @@ function contains(value: string | undefined, wanted: string | undefined): boolea
 }
 
 export class LocalAdminSource implements AdminSource {
-  constructor(private readonly node: RealtimeNode) {}
+  constructor(
+    private readonly node: RealtimeNode,
+    private readonly rejectionLog: RejectionLog,
+    private readonly fallbackTally: FallbackTally,
+  ) {}
 
   /** Every live node: the control bus lists them all when Redis links the deployment. */
   async nodes(): Promise<NodeSummary[]> {
@@ -75,8 +80,7 @@ export class LocalAdminSource implements AdminSource {
     const subscribers = await this.subscribers(name);
     let history: ChannelDetails['history'] = null;
     if (hasHistory(options)) {
-      const historyOptions = { size: options.history_size, ttl: options.history_ttl, metaTtl: options.history_meta_ttl };
-      const page = await node.broker.history(name, { limit: options.history_size }, historyOptions);
+      const page = await node.broker.history(name, { limit: options.history_size }, historyOptions(options));
       history = { size: page.publications.length, limit: options.history_size, offset: page.position.offset, epoch: page.position.epoch };
     }
     const presence = options.presence ? Object.values(await node.presence.get(name)) : null;
@@ -91,7 +95,11 @@ export class LocalAdminSource implements AdminSource {
   }
 
   async rejections(): Promise<Array<Rejection & { node: string }>> {
-    return this.node.rejections.list().map((entry) => ({ ...entry, node: this.node.name }));
+    return this.rejectionLog.list().map((entry) => ({ ...entry, node: this.node.name }));
+  }
+
+  async fallbacks(): Promise<FallbackSummary[]> {
+    return this.fallbackTally.list();
   }
 
   private summary(session: Session, subscriptions: string[]): ConnectionSummary {
@@ -100,6 +108,7 @@ export class LocalAdminSource implements AdminSource {
       node: this.node.name,
       client: session.clientId,
       user: session.user,
+      transport: session.transport.name,
       ...(meta.origin ? { origin: meta.origin } : {}),
       ...(meta.userAgent ? { userAgent: meta.userAgent } : {}),
       ...(meta.remoteAddress ? { remoteAddress: meta.remoteAddress } : {}),

@@ -1,5 +1,5 @@
 import type { Counter } from 'prom-client';
-import type { RealtimeNode } from '../node.js';
+import type { RealtimeNode } from '../core/index.js';
 import type { StatsSample } from './types.js';
 
 export const SAMPLE_INTERVAL_MS = 5_000;

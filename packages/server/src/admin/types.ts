@@ -1,23 +1,13 @@
 /**
- * The shapes `/admin/api/*` answers with. Dependency-free so the dashboard (apps/dashboard)
- * imports them as types and the page and the server cannot drift apart.
+ * The shapes `/admin/api/*` answers with. Types only, so the dashboard (apps/dashboard) imports
+ * them and the page and the server cannot drift apart.
  */
+import type { RejectionEvent } from '../core/events.js';
 
 /** One refused handshake, refused connect or closed connection, as the rejections view lists it. */
-export interface Rejection {
+export interface Rejection extends RejectionEvent {
   /** ms since epoch */
   at: number;
-  /** `handshake`: refused before a WebSocket existed; `connect`: token refused; `disconnect`: closed. */
-  kind: 'handshake' | 'connect' | 'disconnect';
-  /** Stable reason: `origin_not_allowed`, `token_expired`, `bad_signature`, or the close reason. */
-  reason: string;
-  /** Close code or HTTP status. */
-  code?: number;
-  origin?: string;
-  user?: string;
-  client?: string;
-  remoteAddress?: string;
-  detail?: string;
 }
 
 /** One point of the overview chart. */
@@ -46,6 +36,8 @@ export interface ConnectionSummary {
   node: string;
   client: string;
   user: string;
+  /** websocket, http_stream, sse or a unidirectional one. */
+  transport: string;
   origin?: string;
   userAgent?: string;
   remoteAddress?: string;
@@ -54,6 +46,19 @@ export interface ConnectionSummary {
   subscriptions: string[];
   bytesIn: number;
   bytesOut: number;
+}
+
+/** Clients that fell back from one transport to another, as they reported it. */
+export interface FallbackSummary {
+  from: string;
+  to: string;
+  /** timeout, transport_closed or error */
+  reason: string;
+  count: number;
+  /** ms since epoch of the latest report */
+  lastAt: number;
+  /** How long the latest client tried before it fell back, ms. */
+  lastElapsedMs: number;
 }
 
 /** Every field is a case-insensitive substring; absent fields match everything. */

@@ -1,9 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiErrorCodes, type ApiErrorCode } from '@renum-realtime/protocol';
-import type { RealtimeNode } from '../node.js';
 import { ApiError } from './errors.js';
-import { callApiMethod, errorBody, isApiMethod } from './methods.js';
+import { errorBody, type ServerApi } from './methods.js';
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -45,19 +44,19 @@ export async function readBody(req: IncomingMessage): Promise<string> {
  * `{"error":{...}}` unless the caller asks for transport error mode; malformed requests get a
  * 4xx status and a JSON error body either way.
  */
-export async function handleApiRequest(node: RealtimeNode, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const { config, log, metrics } = node;
+export async function handleApiRequest(api: ServerApi, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const { config, log, metrics } = api.node;
   const method = url.pathname.slice(config.http_api.handler_prefix.length + 1);
   const transportErrors = (req.headers['x-centrifugo-error-mode'] ?? '').toString().toLowerCase() === 'transport';
   const fail = (error: ApiErrorCode, detail: string, forceStatus: boolean): void => {
     const status = forceStatus || transportErrors ? error.status : 200;
-    metrics.apiRequests.inc({ method: isApiMethod(node, method) ? method : 'unknown', status });
+    metrics.apiRequests.inc({ method: api.has(method) ? method : 'unknown', status });
     log.warn({ event: 'api_error', method, code: error.code, status, detail }, 'api request failed');
     const body = { code: error.code, message: `${error.message}: ${detail}` };
     sendJson(res, status, transportErrors ? body : { error: body });
   };
 
-  if (!isApiMethod(node, method)) return fail(ApiErrorCodes.notFound, `no API method "${method.slice(0, 64)}"`, true);
+  if (!api.has(method)) return fail(ApiErrorCodes.notFound, `no API method "${method.slice(0, 64)}"`, true);
   if (req.method !== 'POST') return fail(ApiErrorCodes.methodNotAllowed, 'use POST', true);
   if (!config.http_api.insecure && !keyMatches(config.http_api.key, presentedKey(req, url))) {
     return fail(ApiErrorCodes.unauthorized, 'missing or wrong API key (X-API-Key header or Authorization: apikey <key>)', true);
@@ -71,7 +70,7 @@ export async function handleApiRequest(node: RealtimeNode, req: IncomingMessage,
     return fail(ApiErrorCodes.badRequest, 'body is not valid JSON', true);
   }
   try {
-    const result = await callApiMethod(node, method, body);
+    const result = await api.call(method, body);
     metrics.apiRequests.inc({ method, status: 200 });
     sendJson(res, 200, { result });
   } catch (error) {

@@ -1,10 +1,9 @@
-import { ApiErrorCodes, DisconnectCodes, encodePush, type Publication } from '@renum-realtime/protocol';
+import { ApiErrorCodes, DisconnectCodes, type Publication } from '@renum-realtime/protocol';
 import { BrokerUnavailableError, UnrecoverablePositionError } from '../broker/broker.js';
-import type { ControlCommand, NodeInfo } from '../broker/control.js';
-import { hasHistory, type ChannelSpec } from '../channels/namespace.js';
-import type { RealtimeNode } from '../node.js';
+import type { ControlCommand } from '../broker/control.js';
+import { hasHistory, historyOptions, type ChannelSpec } from '../core/channels/namespace.js';
+import type { RealtimeNode } from '../core/node.js';
 import { globToRegExp } from '../policy/origin.js';
-import { subscribeChannel } from '../session/subscribe.js';
 import { ApiError } from './errors.js';
 import { apiSchemas, batchSchema, describeIssues, type ApiRequest } from './schemas.js';
 
@@ -18,16 +17,12 @@ function resolve(node: RealtimeNode, channel: string): ChannelSpec {
   return resolved.spec;
 }
 
-function historyOptions(spec: ChannelSpec) {
-  return { size: spec.options.history_size, ttl: spec.options.history_ttl, metaTtl: spec.options.history_meta_ttl };
-}
-
 async function publishTo(node: RealtimeNode, channel: string, request: ApiRequest<'publish'> | ApiRequest<'broadcast'>): Promise<object> {
   const spec = resolve(node, channel);
   const publication: Publication = { data: request.data };
   if (request.tags) publication.tags = request.tags;
   const target = request.skip_history ? { ...spec, options: { ...spec.options, history_size: 0 } } : spec;
-  const position = await node.publish(target, publication, 'api');
+  const position = await node.hub.publish(target, publication, 'api');
   return position ? { offset: position.offset, epoch: position.epoch } : {};
 }
 
@@ -37,20 +32,12 @@ type LocalHandler<M extends ControlMethod> = (node: RealtimeNode, request: ApiRe
 /** Server API calls that act on connections: every node runs them on its own connections. */
 const onThisNode: { [M in ControlMethod]: LocalHandler<M> } = {
   async subscribe(node, request) {
-    const spec = resolve(node, request.channel);
-    for (const session of node.select(request)) {
-      if (session.subscriptions.has(spec.name)) continue;
-      const { result, release } = await subscribeChannel(session, spec, {
-        serverSide: true,
-        chanInfo: request.info,
-        data: request.data,
-        joinLeave: false,
-        ...(request.recover_since ? { recover: request.recover_since } : {}),
-        ...(request.expire_at ? { expiresAt: request.expire_at * 1000 } : {}),
-      });
-      session.write(encodePush(spec.name, 'subscribe', result));
-      release();
-    }
+    await node.subscribe(request, resolve(node, request.channel), {
+      chanInfo: request.info,
+      data: request.data,
+      ...(request.recover_since ? { recover: request.recover_since } : {}),
+      ...(request.expire_at ? { expiresAt: request.expire_at * 1000 } : {}),
+    });
   },
 
   async unsubscribe(node, request) {
@@ -64,14 +51,11 @@ const onThisNode: { [M in ControlMethod]: LocalHandler<M> } = {
   },
 
   async refresh(node, request) {
-    for (const session of node.select(request)) {
-      if (request.expired) {
-        session.disconnect(DisconnectCodes.connectionExpired);
-        continue;
-      }
-      if (request.info !== undefined) session.connInfo = request.info;
-      session.expiresAt = request.expire_at ? request.expire_at * 1000 : undefined;
-    }
+    node.refresh(request, {
+      ...(request.expired ? { expired: true } : {}),
+      ...(request.info !== undefined ? { info: request.info } : {}),
+      ...(request.expire_at ? { expireAt: request.expire_at } : {}),
+    });
   },
 };
 
@@ -90,21 +74,6 @@ export async function applyControlCommand(node: RealtimeNode, command: ControlCo
   }
   const handler = onThisNode[method] as LocalHandler<ControlMethod>;
   await handler(node, parsed.data as never);
-}
-
-export function nodeInfo(node: RealtimeNode): NodeInfo {
-  let subs = 0;
-  for (const count of node.hub.counts().values()) subs += count;
-  return {
-    uid: node.uid,
-    name: node.name,
-    version: node.version,
-    num_clients: node.sessions.size,
-    num_users: node.sessions.userCount,
-    num_channels: node.hub.channelCount,
-    num_subs: subs,
-    uptime: Math.floor((Date.now() - node.startedAt) / 1000),
-  };
 }
 
 const handlers: { [M in keyof typeof apiSchemas]: Handler<M> } = {
@@ -150,7 +119,7 @@ const handlers: { [M in keyof typeof apiSchemas]: Handler<M> } = {
       const page = await node.broker.history(
         spec.name,
         { limit: requested < 0 || requested > max ? max : requested, reverse: !!request.reverse, ...(request.since ? { since: request.since } : {}) },
-        historyOptions(spec),
+        historyOptions(spec.options),
       );
       return { publications: page.publications, epoch: page.position.epoch, offset: page.position.offset };
     } catch (error) {
@@ -179,50 +148,64 @@ const handlers: { [M in keyof typeof apiSchemas]: Handler<M> } = {
   },
 };
 
-export function isApiMethod(node: RealtimeNode, method: string): boolean {
-  return method === 'batch' || Object.hasOwn(handlers, method) || node.apiMethods.has(method);
-}
-
 export function errorBody(error: unknown): { code: number; message: string } {
   if (error instanceof ApiError) return { code: error.error.code, message: error.message };
   if (error instanceof BrokerUnavailableError) return { code: ApiErrorCodes.temporarilyUnavailable.code, message: ApiErrorCodes.temporarilyUnavailable.message };
   return { code: ApiErrorCodes.internal.code, message: ApiErrorCodes.internal.message };
 }
 
-/** Validates and runs one API method; throws ApiError for domain errors. */
-export async function callApiMethod(node: RealtimeNode, method: string, body: unknown): Promise<object> {
-  if (method === 'batch') return runBatch(node, body);
-  const extension = node.apiMethods.get(method);
-  if (extension) return extension(node, body);
-  const schema = apiSchemas[method as keyof typeof apiSchemas];
-  const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success) throw new ApiError(ApiErrorCodes.badRequest, describeIssues(parsed.error));
-  const handler = handlers[method as keyof typeof apiSchemas] as Handler<keyof typeof apiSchemas>;
-  try {
-    return await handler(node, parsed.data as never);
-  } catch (error) {
-    if (error instanceof BrokerUnavailableError) throw new ApiError(ApiErrorCodes.temporarilyUnavailable, error.message);
-    throw error;
-  }
-}
+/** A server API method added by an extension: validates its own body, throws ApiError on failure. */
+export type ExtensionApiMethod = (node: RealtimeNode, body: unknown) => Promise<object>;
 
-async function runBatch(node: RealtimeNode, body: unknown): Promise<object> {
-  const parsed = batchSchema.safeParse(body ?? {});
-  if (!parsed.success) throw new ApiError(ApiErrorCodes.badRequest, describeIssues(parsed.error));
-  const runOne = async (command: Record<string, unknown>): Promise<object> => {
-    const [method, ...extra] = Object.keys(command);
-    if (!method || extra.length > 0 || method === 'batch' || !isApiMethod(node, method)) {
-      return { error: { code: ApiErrorCodes.notFound.code, message: `unknown batch command ${method ?? ''}` } };
-    }
+/**
+ * The server API of one node: Centrifugo's methods plus those extensions add. The HTTP endpoint
+ * and the admin pages call it; it reaches the core only through the node's public methods.
+ */
+export class ServerApi {
+  constructor(
+    readonly node: RealtimeNode,
+    private readonly extensions: ReadonlyMap<string, ExtensionApiMethod> = new Map(),
+  ) {}
+
+  has(method: string): boolean {
+    return method === 'batch' || Object.hasOwn(handlers, method) || this.extensions.has(method);
+  }
+
+  /** Validates and runs one API method; throws ApiError for domain errors. */
+  async call(method: string, body: unknown): Promise<object> {
+    if (method === 'batch') return this.batch(body);
+    const extension = this.extensions.get(method);
+    if (extension) return extension(this.node, body);
+    const schema = apiSchemas[method as keyof typeof apiSchemas];
+    const parsed = schema.safeParse(body ?? {});
+    if (!parsed.success) throw new ApiError(ApiErrorCodes.badRequest, describeIssues(parsed.error));
+    const handler = handlers[method as keyof typeof apiSchemas] as Handler<keyof typeof apiSchemas>;
     try {
-      return { [method]: await callApiMethod(node, method, command[method]) };
+      return await handler(this.node, parsed.data as never);
     } catch (error) {
-      return { error: errorBody(error) };
+      if (error instanceof BrokerUnavailableError) throw new ApiError(ApiErrorCodes.temporarilyUnavailable, error.message);
+      throw error;
     }
-  };
-  const { commands, parallel } = parsed.data;
-  if (parallel) return { replies: await Promise.all(commands.map(runOne)) };
-  const replies: object[] = [];
-  for (const command of commands) replies.push(await runOne(command));
-  return { replies };
+  }
+
+  private async batch(body: unknown): Promise<object> {
+    const parsed = batchSchema.safeParse(body ?? {});
+    if (!parsed.success) throw new ApiError(ApiErrorCodes.badRequest, describeIssues(parsed.error));
+    const runOne = async (command: Record<string, unknown>): Promise<object> => {
+      const [method, ...extra] = Object.keys(command);
+      if (!method || extra.length > 0 || method === 'batch' || !this.has(method)) {
+        return { error: { code: ApiErrorCodes.notFound.code, message: `unknown batch command ${method ?? ''}` } };
+      }
+      try {
+        return { [method]: await this.call(method, command[method]) };
+      } catch (error) {
+        return { error: errorBody(error) };
+      }
+    };
+    const { commands, parallel } = parsed.data;
+    if (parallel) return { replies: await Promise.all(commands.map(runOne)) };
+    const replies: object[] = [];
+    for (const command of commands) replies.push(await runOne(command));
+    return { replies };
+  }
 }

@@ -71,7 +71,20 @@ export interface ControlBus {
    * first. This node's own failure rejects; another node's failure only lists it in `missing`.
    */
   query<T>(kind: string, params: Record<string, unknown>, timeoutMs: number): Promise<QueryResult<T>>;
+  /**
+   * Asks one node (this one included) and waits for its answer. Rejects with NodeNotFoundError
+   * when no live node has that id, and with an Error when it fails or does not answer in time.
+   */
+  ask<T>(node: string, kind: string, params: Record<string, unknown>, timeoutMs: number): Promise<T>;
   close(): Promise<void>;
+}
+
+/** No live node has the id asked for: it stopped, or the id was never one. */
+export class NodeNotFoundError extends Error {
+  readonly code = 'NODE_NOT_FOUND';
+  constructor(readonly node: string) {
+    super(`no live node ${node.slice(0, 64)}`);
+  }
 }
 
 export class LocalControl implements ControlBus {
@@ -97,6 +110,11 @@ export class LocalControl implements ControlBus {
   async query<T>(kind: string, params: Record<string, unknown>): Promise<QueryResult<T>> {
     const { uid, name } = this.required().info();
     return { answers: [{ uid, name, value: (await this.responders.answer(kind, params)) as T }], missing: [] };
+  }
+
+  async ask<T>(node: string, kind: string, params: Record<string, unknown>): Promise<T> {
+    if (node !== this.required().uid) throw new NodeNotFoundError(node);
+    return (await this.responders.answer(kind, params)) as T;
   }
 
   async close(): Promise<void> {}

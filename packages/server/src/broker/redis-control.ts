@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
-import { QueryResponders, type ControlBus, type ControlCommand, type ControlHandler, type NodeInfo, type QueryResponder, type QueryResult } from './control.js';
+import { NodeNotFoundError, QueryResponders, type ControlBus, type ControlCommand, type ControlHandler, type NodeInfo, type QueryResponder, type QueryResult } from './control.js';
 import type { RedisLink } from './redis-link.js';
 import { ExpiringHash } from './redis-presence.js';
 
@@ -11,6 +11,8 @@ interface CommandMessage {
 
 interface QueryMessage {
   from: string;
+  /** Set when one node is asked (`ask`); the others ignore the query. */
+  to?: string;
   query: { id: string; kind: string; params: Record<string, unknown>; replyTo: string };
 }
 
@@ -120,6 +122,16 @@ export class RedisControl implements ControlBus {
     return { answers: [own, ...remote.answers], missing: remote.missing };
   }
 
+  async ask<T>(node: string, kind: string, params: Record<string, unknown>, timeoutMs: number): Promise<T> {
+    const self = this.required().info();
+    if (node === self.uid) return (await this.responders.answer(kind, params)) as T;
+    const target = (await this.nodes()).find((info) => info.uid === node);
+    if (!target) throw new NodeNotFoundError(node);
+    const { answers, missing } = await this.collect<T>(kind, params, [target], timeoutMs, node);
+    if (answers[0]) return answers[0].value;
+    throw new Error(`node ${missing[0]?.uid ?? node} did not answer ${kind} in ${timeoutMs} ms`);
+  }
+
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     await this.link.unlisten(this.topic);
@@ -138,7 +150,7 @@ export class RedisControl implements ControlBus {
   }
 
   /** Publishes the query and gathers replies until every asked node answered or the time is up. */
-  private collect<T>(kind: string, params: Record<string, unknown>, asked: NodeInfo[], timeoutMs: number): Promise<QueryResult<T>> {
+  private collect<T>(kind: string, params: Record<string, unknown>, asked: NodeInfo[], timeoutMs: number, to?: string): Promise<QueryResult<T>> {
     const id = randomUUID();
     const waiting = new Map(asked.map((node) => [node.uid, node.name]));
     const result: QueryResult<T> = { answers: [], missing: [] };
@@ -163,7 +175,7 @@ export class RedisControl implements ControlBus {
         }
         if (waiting.size === 0) finish();
       });
-      const message: QueryMessage = { from: this.required().uid, query: { id, kind, params, replyTo: this.replyTopic } };
+      const message: QueryMessage = { from: this.required().uid, ...(to ? { to } : {}), query: { id, kind, params, replyTo: this.replyTopic } };
       this.link.run((r) => r.publish(this.topic, JSON.stringify(message))).catch((err) => {
         this.log.warn({ event: 'control_query_unsent', kind, err: (err as Error).message }, 'control query not sent');
         finish();
@@ -182,8 +194,8 @@ export class RedisControl implements ControlBus {
     this.handler.apply(message.command).catch((err) => this.log.error({ err, method: message.command.method }, 'control command failed'));
   }
 
-  private answer({ from, query }: QueryMessage): void {
-    if (!this.handler || from === this.handler.uid) return;
+  private answer({ from, to, query }: QueryMessage): void {
+    if (!this.handler || from === this.handler.uid || (to !== undefined && to !== this.handler.uid)) return;
     // Replies go to reply topics only: a forged replyTo must not publish into a channel's topic.
     if (!query.replyTo.startsWith(`${this.topic}:reply:`)) {
       this.log.warn({ event: 'control_message_invalid', kind: query.kind.slice(0, 64) }, 'control query ignored: reply topic is not a reply topic');

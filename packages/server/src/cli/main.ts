@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { VERSION } from '../node.js';
+import { VERSION } from '../version.js';
 import { runCheckConfig } from './check-config.js';
 import { runCheckEnv } from './check-env.js';
 import { runCheckOrigin } from './check-origin.js';

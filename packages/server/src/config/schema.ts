@@ -101,7 +101,59 @@ const httpUrl = z.string().superRefine((value, ctx) => {
   }
 });
 
+/**
+ * Event proxies, after Centrifugo v6 ("Proxy events to the backend"): one HTTP endpoint per
+ * event, with the same keys. `max_concurrency` is ours: requests beyond it wait, and past a queue
+ * as long again they fail at once with a temporary error instead of piling up.
+ */
+const proxyShape = {
+  endpoint: httpUrl.optional().describe('where the gateway POSTs the event, e.g. http://backend/centrifugo/connect'),
+  timeout: duration('1s', 'a proxy slower than this fails the event with a temporary error'),
+  http_headers: z.array(z.string().min(1)).default([]).describe('request headers of the connection passed to the proxy (Cookie, Authorization …)'),
+  binary_encoding: flag().describe('send payloads as base64 (b64data) instead of JSON'),
+  include_connection_meta: flag().describe('send the meta the connect proxy returned with every later event'),
+  http: z.strictObject({ static_headers: z.record(z.string(), z.string()).default({}) }).prefault({}),
+  max_concurrency: count(64).describe('requests in flight to this proxy'),
+};
+const proxySchema = z.strictObject(proxyShape).prefault({});
+const switchedProxySchema = z.strictObject({ enabled: flag().describe('use this proxy'), ...proxyShape }).prefault({});
+const namedProxies = z
+  .array(z.strictObject({ name: z.string().regex(NAMESPACE_NAME), ...proxyShape }))
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>(['default']);
+    list.forEach((proxy, index) => {
+      if (seen.has(proxy.name)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate or reserved proxy name (${showValue(proxy.name)}) — "default" is the proxy under channel.proxy / rpc.proxy` });
+      seen.add(proxy.name);
+    });
+  })
+  .default([]);
+const proxyChoice = (what: string) => ({
+  [`${what}_proxy_enabled`]: flag().describe(`send ${what} events of the namespace to a proxy`),
+  [`${what}_proxy_name`]: z.string().min(1).default('default').describe('"default" or the name of an entry in proxies'),
+});
+const channelProxyOptions = { ...proxyChoice('subscribe'), ...proxyChoice('publish'), ...proxyChoice('sub_refresh') } as {
+  subscribe_proxy_enabled: ReturnType<typeof flag>;
+  subscribe_proxy_name: z.ZodDefault<z.ZodString>;
+  publish_proxy_enabled: ReturnType<typeof flag>;
+  publish_proxy_name: z.ZodDefault<z.ZodString>;
+  sub_refresh_proxy_enabled: ReturnType<typeof flag>;
+  sub_refresh_proxy_name: z.ZodDefault<z.ZodString>;
+};
+const rpcProxyOptions = {
+  proxy_enabled: flag().describe('send RPC calls of the namespace to a proxy'),
+  proxy_name: z.string().min(1).default('default'),
+};
+const rpcSchema = z
+  .strictObject({
+    proxy: proxySchema,
+    without_namespace: z.strictObject(rpcProxyOptions).prefault({}),
+    namespaces: z.array(z.strictObject({ name: z.string().regex(NAMESPACE_NAME), ...rpcProxyOptions })).default([]),
+    namespace_boundary: z.string().min(1).default(':'),
+  })
+  .prefault({});
+
 const channelOptionsShape = {
+  ...channelProxyOptions,
   presence: flag(),
   join_leave: flag(),
   force_push_join_leave: flag(),
@@ -185,7 +237,19 @@ const clientSchema = z.strictObject({
   max_commands_per_frame: count(100),
   history_max_publication_limit: count(300),
   recovery_max_publication_limit: count(300),
+  proxy: z.strictObject({ connect: switchedProxySchema, refresh: switchedProxySchema }).prefault({}),
 });
+
+/** A transport served over plain HTTP: on or off, its path, and the largest connect request. */
+function httpTransport(enabled: boolean, path: string, what: string) {
+  return z
+    .strictObject({
+      enabled: flag(enabled).describe(`serve ${what}`),
+      handler_prefix: urlPath(path),
+      max_request_body_size: count(65_536).describe('largest accepted connect request, bytes'),
+    })
+    .prefault({});
+}
 
 export const configSchema = z.strictObject({
   http_server: z
@@ -203,10 +267,27 @@ export const configSchema = z.strictObject({
   client: clientSchema.prefault({}),
   websocket: z
     .strictObject({
-      handler_prefix: urlPath('/ws'),
+      handler_prefix: urlPath('/connection/websocket').describe('WebSocket path (Centrifugo\'s); /ws is served too'),
       message_size_limit: count(65_536).describe('largest accepted frame, bytes'),
     })
     .prefault({}),
+  http_stream: httpTransport(true, '/connection/http_stream', 'the HTTP-streaming fallback (POST; the SDK\'s http_stream transport)'),
+  sse: httpTransport(true, '/connection/sse', 'the Server-Sent Events fallback (GET; the SDK\'s sse transport)'),
+  emulation: z
+    .strictObject({
+      handler_prefix: urlPath('/emulation').describe('where http_stream and sse clients send their commands'),
+      max_request_body_size: count(65_536).describe('largest accepted emulation request, bytes'),
+    })
+    .prefault({}),
+  uni_websocket: z
+    .strictObject({
+      enabled: flag().describe('serve the unidirectional WebSocket transport'),
+      handler_prefix: urlPath('/connection/uni_websocket'),
+      message_size_limit: count(65_536).describe('largest accepted connect message, bytes'),
+    })
+    .prefault({}),
+  uni_sse: httpTransport(false, '/connection/uni_sse', 'the unidirectional Server-Sent Events transport'),
+  uni_http_stream: httpTransport(false, '/connection/uni_http_stream', 'the unidirectional HTTP-streaming transport'),
   http_api: z
     .strictObject({
       key: z.string().default('').describe('server API key (X-API-Key / Authorization: apikey)'),
@@ -219,6 +300,7 @@ export const configSchema = z.strictObject({
       without_namespace: z.strictObject(channelOptionsShape).prefault({}),
       namespaces,
       max_length: count(255),
+      proxy: z.strictObject({ subscribe: proxySchema, publish: proxySchema, sub_refresh: proxySchema }).prefault({}),
     })
     .prefault({}),
   shutdown: z.strictObject({ timeout: duration('10s', 'SIGTERM drain time') }).prefault({}),
@@ -262,6 +344,8 @@ export const configSchema = z.strictObject({
       broadcast_channel: z.string().min(1).default('broadcast').describe('where "broadcast to all users" publishes'),
     })
     .prefault({}),
+  rpc: rpcSchema,
+  proxies: namedProxies,
   notifications: z
     .strictObject({
       enabled: flag().describe('serve the notification inbox (RPC notifications.*, API notification_*)'),

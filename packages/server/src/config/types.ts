@@ -9,7 +9,38 @@ import type { RedisAddressConfig } from '../broker/redis-address.js';
 export const ENVIRONMENTS = ['local', 'staging', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
-export interface ChannelOptions {
+/** One event proxy endpoint (Centrifugo's proxy keys). */
+export interface ProxyConfig {
+  endpoint?: string;
+  /** ms */
+  timeout: number;
+  http_headers: string[];
+  binary_encoding: boolean;
+  include_connection_meta: boolean;
+  http: { static_headers: Record<string, string> };
+  max_concurrency: number;
+}
+
+export interface NamedProxyConfig extends ProxyConfig {
+  name: string;
+}
+
+/** Which proxy a namespace sends its subscribe, publish and sub_refresh events to. */
+export interface ChannelProxyOptions {
+  subscribe_proxy_enabled: boolean;
+  subscribe_proxy_name: string;
+  publish_proxy_enabled: boolean;
+  publish_proxy_name: string;
+  sub_refresh_proxy_enabled: boolean;
+  sub_refresh_proxy_name: string;
+}
+
+export interface RpcProxyOptions {
+  proxy_enabled: boolean;
+  proxy_name: string;
+}
+
+export interface ChannelOptions extends ChannelProxyOptions {
   presence: boolean;
   join_leave: boolean;
   force_push_join_leave: boolean;
@@ -94,10 +125,18 @@ export interface ClientConfig {
   /** Bytes queued for one connection before it is closed as a slow consumer (3008). */
   queue_max_size: number;
   command_rate_limit: CommandRateLimit;
+  proxy: { connect: ProxyConfig & { enabled: boolean }; refresh: ProxyConfig & { enabled: boolean } };
   /** Commands one frame may carry. */
   max_commands_per_frame: number;
   history_max_publication_limit: number;
   recovery_max_publication_limit: number;
+}
+
+export interface HttpTransportConfig {
+  enabled: boolean;
+  handler_prefix: string;
+  /** bytes */
+  max_request_body_size: number;
 }
 
 export interface RealtimeConfig {
@@ -108,12 +147,28 @@ export interface RealtimeConfig {
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   client: ClientConfig;
   websocket: { handler_prefix: string; message_size_limit: number };
+  /** The bidirectional HTTP fallbacks; their later commands arrive at `emulation.handler_prefix`. */
+  http_stream: HttpTransportConfig;
+  sse: HttpTransportConfig;
+  emulation: { handler_prefix: string; max_request_body_size: number };
+  uni_websocket: { enabled: boolean; handler_prefix: string; message_size_limit: number };
+  uni_sse: HttpTransportConfig;
+  uni_http_stream: HttpTransportConfig;
   http_api: { key: string; insecure: boolean; handler_prefix: string };
   channel: {
     without_namespace: ChannelOptions;
     namespaces: NamespaceConfig[];
     max_length: number;
+    proxy: { subscribe: ProxyConfig; publish: ProxyConfig; sub_refresh: ProxyConfig };
   };
+  rpc: {
+    proxy: ProxyConfig;
+    without_namespace: RpcProxyOptions;
+    namespaces: Array<RpcProxyOptions & { name: string }>;
+    namespace_boundary: string;
+  };
+  /** Named proxies that namespaces pick with `*_proxy_name` / `proxy_name`. */
+  proxies: NamedProxyConfig[];
   /** ms SIGTERM may take: clients get 3001, then the process exits. */
   shutdown: { timeout: number };
   /** Where channels, history and presence are shared: this process, or Redis for several nodes. */

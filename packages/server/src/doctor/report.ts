@@ -1,4 +1,5 @@
 import type { DoctorReport } from './run.js';
+import type { TransportProbe } from './transports.js';
 import type { StepResult } from './types.js';
 
 const MARK: Record<StepResult['status'], string> = { pass: 'PASS', fail: 'FAIL', skip: 'skip' };
@@ -27,7 +28,22 @@ export function formatText(report: DoctorReport): string {
   });
   const failed = report.steps.find((s) => s.status === 'fail');
   lines.push('', failed ? `FAILED at "${failed.title}": ${failed.problem}` : 'OK: every step passed');
+  if (report.transports.length > 0) lines.push('', ...transportLines(report.transports));
   return `${lines.join('\n')}\n`;
+}
+
+/** Which transports of the SDK's fallback list work from here, and the one it would end up on. */
+function transportLines(probes: TransportProbe[]): string[] {
+  const lines = ['Transports from here, in the order the SDK\'s fallback list tries them:'];
+  for (const probe of probes) {
+    lines.push(`    ${probe.transport.padEnd(12)}${MARK[probe.status]}  ${probe.detail}`);
+    if (probe.status === 'fail' && probe.fix) lines.push(labelled('fix:', probe.fix));
+  }
+  const firstFailing = probes.find((p) => p.status === 'fail');
+  const working = probes.find((p) => p.status === 'pass');
+  if (!firstFailing) lines.push('Every transport works.');
+  else lines.push(`First to fail: ${firstFailing.transport}. ${working ? `With the fallback list the client connects over ${working.transport}.` : 'No transport gets through.'}`);
+  return lines;
 }
 
 export function formatJson(report: DoctorReport): string {

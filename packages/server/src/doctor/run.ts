@@ -6,6 +6,7 @@ import { checkPublish, defaultApiUrl } from './publish.js';
 import { checkSubscribe } from './subscribe.js';
 import { connectTcp } from './tcp.js';
 import { checkTls } from './tls.js';
+import { probeTransports, type TransportProbe } from './transports.js';
 import { skipped, type DoctorOptions, type StepId, type StepOutcome, type StepResult } from './types.js';
 import { checkUpgrade } from './upgrade.js';
 import { checkUrl, defaultPort } from './url.js';
@@ -28,7 +29,12 @@ export interface DoctorReport {
   /** Every step passed or was skipped for lack of an option. */
   ok: boolean;
   steps: StepResult[];
+  /** Each transport of the SDK's fallback list, in its order: which ones get through from here. */
+  transports: TransportProbe[];
 }
+
+/** A fallback probe waits at most this long for its first message. */
+const PROBE_TIMEOUT_MS = 3_000;
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 
@@ -92,5 +98,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   await step('ping', async () => ({ outcome: await checkPing(connected!, options.pingWaitMs) }));
   connected?.session.close();
 
-  return { url: options.url, ...(options.origin ? { origin: options.origin } : {}), ok: !steps.some((s) => s.status === 'fail'), steps };
+  const transports = url && options.transports !== false
+    ? await probeTransports(url, steps, { ...(options.origin ? { origin: options.origin } : {}), ...(options.token ? { token: options.token } : {}), timeoutMs: Math.min(timeoutMs, PROBE_TIMEOUT_MS) })
+    : [];
+  return { url: options.url, ...(options.origin ? { origin: options.origin } : {}), ok: !steps.some((s) => s.status === 'fail'), steps, transports };
 }

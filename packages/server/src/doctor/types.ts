@@ -33,6 +33,8 @@ export interface DoctorOptions {
   timeoutMs?: number;
   /** ms to wait for the server ping at most; by default the announced interval plus a margin. */
   pingWaitMs?: number;
+  /** Probe the HTTP-streaming and SSE fallbacks too (default true). */
+  transports?: boolean;
 }
 
 /** The outcome of a step body: status defaults to pass; a failing step names the problem. */

@@ -1,21 +1,62 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { handleAdminRequest } from '../admin/index.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleApiRequest, sendJson } from '../api/http.js';
-import type { RealtimeNode } from '../node.js';
+import type { ServerApi } from '../api/methods.js';
+import type { RealtimeNode } from '../core/index.js';
+import type { RouteHandler } from '../extension.js';
 import { corsHeaders, type OriginPolicy } from '../policy/origin.js';
-import { attachWebSocketEndpoint } from '../transport/node-ws.js';
+import { serveEmulation } from '../transport/emulation.js';
+import { serveFallbackReport } from '../transport/fallback-report.js';
+import type { Endpoints } from '../transport/endpoints.js';
+import { sendPlain, serveStream } from '../transport/http-stream.js';
+import { transportCors } from '../transport/policy.js';
+
+/** Everything the gateway's HTTP side serves, handed to the runtime adapter that listens. */
+export interface HttpApp {
+  readonly node: RealtimeNode;
+  readonly policy: OriginPolicy;
+  readonly api: ServerApi;
+  readonly endpoints: Endpoints;
+  /** Extension routes by path prefix. */
+  readonly routes: ReadonlyMap<string, RouteHandler>;
+}
+
+function routeFor(routes: ReadonlyMap<string, RouteHandler>, path: string): RouteHandler | undefined {
+  for (const [prefix, handler] of routes) if (path === prefix || path.startsWith(`${prefix}/`)) return handler;
+  return undefined;
+}
 
 /**
- * The gateway's HTTP routes: the server API, health and metrics. The API answers CORS with the
- * same origin policy as the WebSocket upgrade. Runtime adapters without node:http (Bun) call it too.
+ * A CORS preflight for a connection endpoint: answered from the origin allowlist, like the
+ * connection itself. An origin that is not allowed gets 403 and no CORS headers.
  */
-export function createRequestListener(node: RealtimeNode, policy: OriginPolicy): (req: IncomingMessage, res: ServerResponse) => void {
+function preflight(app: HttpApp, req: IncomingMessage, res: ServerResponse): void {
+  const origin = req.headers.origin;
+  if (origin && !app.policy.check(origin).allowed) return sendPlain(res, 403, app.policy.check(origin).reason);
+  res.writeHead(204, transportCors(app.policy, origin, req.headers['access-control-request-headers']));
+  res.end();
+}
+
+/**
+ * The gateway's HTTP routes: the HTTP transports, the server API, health, metrics and extension
+ * routes. The API answers CORS with the same origin policy as the connections. Runtime adapters
+ * without node:http (Bun) call it too.
+ */
+export function createRequestListener(app: HttpApp): (req: IncomingMessage, res: ServerResponse) => void {
+  const { node, policy } = app;
   const { config, log } = node;
   const apiPrefix = config.http_api.handler_prefix;
+  const admission = { node, policy };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://placeholder');
     const path = url.pathname;
+    const endpoint = app.endpoints.http.get(path);
+    if (endpoint) {
+      if (req.method === 'OPTIONS') return preflight(app, req, res);
+      if (endpoint === 'emulation') return serveEmulation(admission, req, res);
+      if (endpoint === 'fallback_report') return serveFallbackReport(admission, req, res);
+      return serveStream(admission, endpoint, req, res, url);
+    }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       const ready = !node.isDraining;
@@ -26,7 +67,6 @@ export function createRequestListener(node: RealtimeNode, policy: OriginPolicy):
       res.writeHead(200, { 'Content-Type': node.metrics.registry.contentType });
       return void res.end(body);
     }
-    if (path === '/admin' || path.startsWith('/admin/')) return handleAdminRequest(node, req, res, url);
     if (path.startsWith(`${apiPrefix}/`)) {
       const origin = req.headers.origin;
       if (origin) {
@@ -42,8 +82,10 @@ export function createRequestListener(node: RealtimeNode, policy: OriginPolicy):
         res.writeHead(204);
         return void res.end();
       }
-      return handleApiRequest(node, req, res, url);
+      return handleApiRequest(app.api, req, res, url);
     }
+    const extension = routeFor(app.routes, path);
+    if (extension) return extension(req, res, url);
     sendJson(res, 404, { error: { code: 104, message: `not found: ${path}` } });
   };
 
@@ -54,11 +96,4 @@ export function createRequestListener(node: RealtimeNode, policy: OriginPolicy):
       else res.destroy();
     });
   };
-}
-
-/** The gateway's one HTTP server on Node: the routes above plus WebSocket upgrades. */
-export function createHttpServer(node: RealtimeNode, policy: OriginPolicy): Server {
-  const server = createServer(createRequestListener(node, policy));
-  attachWebSocketEndpoint(server, node, policy);
-  return server;
 }

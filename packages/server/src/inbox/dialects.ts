@@ -1,8 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import type { InboxTables } from './store.js';
 
 export type InboxDialect = 'sqlite' | 'postgres';
@@ -23,7 +21,9 @@ function redacted(url: string): string {
   return parsed.toString();
 }
 
-function openSqlite(file: string): InboxDatabase {
+// Drivers load on first use: importing the server (or the inbox) loads neither native SQLite nor pg.
+async function openSqlite(file: string): Promise<InboxDatabase> {
+  const { default: Database } = await import('better-sqlite3');
   const database = new Database(file);
   // WAL lets readers run beside the writer; synchronous=FULL makes a commit survive power loss,
   // which is what "committed before the API answers" has to mean for an embedded file.
@@ -37,12 +37,13 @@ function openSqlite(file: string): InboxDatabase {
  * Opens the inbox database: PostgreSQL for a `postgres://` URL, SQLite for a `sqlite:<path>` URL,
  * and by default SQLite in `<dataDir>/inbox.sqlite`.
  */
-export function openInboxDatabase(databaseUrl: string | undefined, dataDir: string, onPoolError: (error: Error) => void): InboxDatabase {
+export async function openInboxDatabase(databaseUrl: string | undefined, dataDir: string, onPoolError: (error: Error) => void): Promise<InboxDatabase> {
   if (!databaseUrl) {
     mkdirSync(dataDir, { recursive: true });
     return openSqlite(join(dataDir, 'inbox.sqlite'));
   }
   if (POSTGRES_URL.test(databaseUrl)) {
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
     // An idle client losing its server emits on the pool; unhandled, that would end the process.
     pool.on('error', onPoolError);

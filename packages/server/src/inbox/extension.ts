@@ -1,8 +1,6 @@
 import { ApiError } from '../api/errors.js';
-import type { ChannelSpec } from '../channels/namespace.js';
 import type { ExtensionApiMethod, GatewayExtension } from '../extension.js';
-import type { RealtimeNode } from '../node.js';
-import { RpcError, type RpcCall, type RpcHandler } from '../session/context.js';
+import { RpcError, type ChannelSpec, type RealtimeNode, type RpcCall, type RpcHandler } from '../core/index.js';
 import { openInboxDatabase, type InboxDatabase } from './dialects.js';
 import { InboxError, InboxErrors, parse } from './errors.js';
 import { migrateInbox } from './migrations.js';
@@ -55,10 +53,10 @@ function channelPublisher(node: RealtimeNode, channel: string, broadcast: Channe
         node.log.warn({ event: 'inbox_no_channel', user }, 'user id cannot name a personal channel; no live delivery');
         return;
       }
-      await node.publish(resolved.spec, { data: event }, 'api');
+      await node.hub.publish(resolved.spec, { data: event }, 'api');
     },
     async toEveryone(event: InboxEvent) {
-      await node.publish(broadcast, { data: event }, 'api');
+      await node.hub.publish(broadcast, { data: event }, 'api');
     },
   };
 }
@@ -130,10 +128,10 @@ export function createInboxExtension(options: InboxOptions = {}): GatewayExtensi
       notification_remove: api((s, body) => s.remove(parse(removeSchema, body).id)),
     },
 
-    async start(node: RealtimeNode) {
+    async start({ node }) {
       const publisher = channelPublisher(node, channel, resolveChannel(node, options.broadcastChannel ?? INBOX_DEFAULTS.broadcastChannel));
       const log = node.log.child({ component: 'inbox' });
-      database = openInboxDatabase(options.databaseUrl, options.dataDir ?? node.config.data_dir, (error) => log.error({ err: error }, 'inbox database connection failed'));
+      database = await openInboxDatabase(options.databaseUrl, options.dataDir ?? node.config.data_dir, (error) => log.error({ err: error }, 'inbox database connection failed'));
       let applied: string[];
       try {
         applied = await migrateInbox(database.db);

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** Every metric the gateway exports; names are what the alert rules and dashboards use. */
 export class Metrics {
   readonly registry = new Registry();
-  readonly connections = new Gauge({ name: 'realtime_connections', help: 'Open client connections (connected sessions).', registers: [this.registry] });
+  readonly connections = new Gauge({ name: 'realtime_connections', help: 'Open client connections (connected sessions), by transport.', labelNames: ['transport'], registers: [this.registry] });
   readonly subscriptions = new Gauge({ name: 'realtime_subscriptions', help: 'Channel subscriptions held by local clients.', registers: [this.registry] });
   readonly channels = new Gauge({ name: 'realtime_channels', help: 'Channels with at least one local subscriber.', registers: [this.registry] });
   readonly commands = new Counter({ name: 'realtime_commands_total', help: 'Client commands received, by method.', labelNames: ['method'], registers: [this.registry] });
@@ -21,6 +21,25 @@ export class Metrics {
   readonly bytesIn = new Counter({ name: 'realtime_bytes_in_total', help: 'Bytes received from clients in WebSocket messages.', registers: [this.registry] });
   readonly bytesOut = new Counter({ name: 'realtime_bytes_out_total', help: 'Bytes sent to clients in WebSocket messages.', registers: [this.registry] });
   readonly brokerUp = new Gauge({ name: 'realtime_broker_up', help: '1 while the broker (Redis, when configured) is reachable, else 0.', registers: [this.registry] });
+  readonly transportFallbacks = new Counter({
+    name: 'realtime_transport_fallbacks_total',
+    help: 'Clients that fell back from one transport to another, as they reported it, by transport and reason.',
+    labelNames: ['from', 'to', 'reason'],
+    registers: [this.registry],
+  });
+  readonly proxyRequests = new Counter({
+    name: 'realtime_proxy_requests_total',
+    help: 'Requests to the back end event proxies, by proxy name, event and outcome (ok, error, disconnect, timeout, unreachable, http_status, malformed, overloaded).',
+    labelNames: ['proxy', 'event', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly proxyDuration = new Histogram({
+    name: 'realtime_proxy_duration_seconds',
+    help: 'Time the back end event proxies took to answer, by proxy name and event.',
+    labelNames: ['proxy', 'event'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly apiRequests = new Counter({ name: 'realtime_api_requests_total', help: 'Server API requests, by method and HTTP status.', labelNames: ['method', 'status'], registers: [this.registry] });
 
   constructor() {

@@ -1,8 +1,13 @@
+import { domainToASCII } from 'node:url';
+
 /**
  * Which browser origins may open a connection, after Centrifugo's `client.allowed_origins`
- * (internal/origin/origin.go): glob patterns (gobwas/glob: `*` matches any run of characters,
- * dots included) against the lower-cased `scheme://host[:port]`. A request without Origin comes
- * from a non-browser client and is always allowed; origin checks only protect browsers.
+ * (internal/origin/origin.go), with stricter wildcards: patterns are matched against the parsed
+ * origin — scheme, host and port each on their own — and `*` in a host stands for one DNS label
+ * (`https://renum-*.vercel.app` allows `renum-pr-1.vercel.app`, never `renum-a.b.vercel.app`).
+ * Hosts are lower-cased and IDNA-normalised (RFC 5890 A-labels) on both sides before matching.
+ * A request without Origin comes from a non-browser client and is always allowed; origin checks
+ * only protect browsers.
  */
 
 export interface OriginDecision {
@@ -12,24 +17,70 @@ export interface OriginDecision {
   reason: string;
 }
 
+interface ParsedOrigin {
+  scheme: string;
+  host: string;
+  /** '' when the origin names no port. */
+  port: string;
+}
+
 interface CompiledPattern {
   pattern: string;
-  regex: RegExp;
+  matches(origin: ParsedOrigin): boolean;
 }
 
 /** What a browser sends (RFC 6454 §6.2): no path, query, userinfo; the port, if any, digits. */
-const ORIGIN_SHAPE = /^[a-z][a-z0-9+.-]*:\/\/(?:\[[0-9a-f:.]+\]|[^\s/?#@:[\]]+)(?::\d{1,5})?$/;
+const ORIGIN_SHAPE = /^([a-z][a-z0-9+.-]*):\/\/(\[[0-9a-f:.]+\]|[^\s/?#@:[\]]+)(?::(\d{1,5}))?$/;
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** `*` matches any run of characters, dots included (gobwas/glob); case is kept. */
+/** `*` matches any run of characters, dots included (gobwas/glob); case is kept. For channel names. */
 export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${pattern.split('*').map(escapeRegex).join('.*')}$`);
 }
 
-const compileOriginPattern = (pattern: string) => globToRegExp(pattern.toLowerCase());
+/** A bracketed IPv6 literal stays as it is; a name becomes its IDNA A-label form, or '' if it has none. */
+function normalHost(host: string): string {
+  if (host.startsWith('[')) return host;
+  // The wildcard is not a label character: stand a placeholder in for it through the IDNA mapping.
+  return domainToASCII(host.replaceAll('*', 'wildcard-label')).replaceAll('wildcard-label', '*');
+}
+
+function parseOrigin(origin: string): ParsedOrigin | undefined {
+  const match = ORIGIN_SHAPE.exec(origin.toLowerCase());
+  if (!match) return undefined;
+  const host = normalHost(match[2]!);
+  return host === '' ? undefined : { scheme: match[1]!, host, port: match[3] ?? '' };
+}
+
+/** One part of a pattern: `*` stands for `wildcard` (a run of allowed characters), the rest is literal. */
+function part(text: string, wildcard: string): RegExp {
+  return new RegExp(`^${text.split('*').map(escapeRegex).join(wildcard)}$`);
+}
+
+const NEVER: CompiledPattern['matches'] = () => false;
+
+/**
+ * `scheme://host[:port]`, each part with its own wildcard (scheme characters, one host label,
+ * digits); `*` alone allows every origin; without `://` the pattern is a host for any scheme.
+ */
+function compileOriginPattern(pattern: string): CompiledPattern['matches'] {
+  const lower = pattern.trim().toLowerCase();
+  if (lower === '*') return () => true;
+  const separator = lower.indexOf('://');
+  const scheme = separator >= 0 ? lower.slice(0, separator) : '*';
+  const authority = separator >= 0 ? lower.slice(separator + 3) : lower;
+  const shape = /^(\[[0-9a-f:.]+\]|[^:/]+)(?::(\d{1,5}|\*))?$/.exec(authority);
+  if (!shape) return NEVER;
+  const host = normalHost(shape[1]!);
+  if (host === '') return NEVER;
+  const schemeRe = part(scheme, '[a-z0-9+.-]*');
+  const hostRe = part(host, '[^.]+');
+  const port = shape[2];
+  return (origin) => schemeRe.test(origin.scheme) && hostRe.test(origin.host) && (port === undefined ? origin.port === '' : port === '*' ? origin.port !== '' : origin.port === port);
+}
 
 export class OriginPolicy {
   readonly patterns: readonly string[];
@@ -39,19 +90,18 @@ export class OriginPolicy {
   constructor(patterns: readonly string[], profile: string) {
     this.patterns = Object.freeze([...patterns]);
     this.profile = profile;
-    this.#compiled = patterns.map((pattern) => ({ pattern, regex: compileOriginPattern(pattern) }));
+    this.#compiled = patterns.map((pattern) => ({ pattern, matches: compileOriginPattern(pattern) }));
   }
 
   check(origin: string | undefined): OriginDecision {
     if (origin === undefined || origin === '') return { allowed: true, reason: 'no Origin header (non-browser client)' };
-    const lower = origin.toLowerCase();
     // Sandboxed iframes and file:// pages all share "null"; a wildcard must not let them in.
-    const match =
-      lower === 'null'
-        ? this.#compiled.find((c) => c.pattern.toLowerCase() === 'null')
-        : ORIGIN_SHAPE.test(lower)
-          ? this.#compiled.find((c) => c.regex.test(lower))
-          : undefined;
+    let match: CompiledPattern | undefined;
+    if (origin.toLowerCase() === 'null') match = this.#compiled.find((c) => c.pattern.toLowerCase() === 'null');
+    else {
+      const parsed = parseOrigin(origin);
+      match = parsed && this.#compiled.find((c) => c.matches(parsed));
+    }
     if (match) return { allowed: true, rule: match.pattern, reason: `matches ${match.pattern}` };
     return { allowed: false, reason: `origin ${JSON.stringify(origin)} is not in client.allowed_origins (${this.profile} profile)` };
   }
@@ -77,7 +127,7 @@ export function isMatchAllPattern(pattern: string): boolean {
 export function isInsecureOrigin(pattern: string): boolean {
   const p = pattern.trim().toLowerCase();
   const separator = p.indexOf('://');
-  if (separator >= 0) return compileOriginPattern(p.slice(0, separator)).test('http');
+  if (separator >= 0) return part(p.slice(0, separator), '[a-z0-9+.-]*').test('http');
   const star = p.indexOf('*');
   return star >= 0 && 'http://'.startsWith(p.slice(0, star));
 }

@@ -1,14 +1,15 @@
+import type { Connection, ConnectionMeta, Disconnect, FanOut, Transport } from '../core/index.js';
+import { closeReason } from '../core/index.js';
 import { createRequestListener } from '../http/server.js';
-import type { RealtimeNode } from '../node.js';
-import type { Session } from '../session/session.js';
 import { runRequestListener } from './bun-http.js';
+import { webSocketEndpoint } from './endpoints.js';
+import { admit, refuse } from './policy.js';
 import type { Listener, Runtime } from './runtime.js';
-import type { ClientSocket, ConnectionMeta, Transport } from './socket.js';
-import { checkUpgrade, JSON_SUBPROTOCOL } from './upgrade.js';
+import { JSON_SUBPROTOCOL, unidirectionalConnect } from './websocket-shared.js';
 
 /** The slice of Bun's API the adapter uses (bun-types is not a dependency of the Node build). */
 interface BunSocket {
-  data: { meta: ConnectionMeta; session?: Session };
+  data: { meta: ConnectionMeta; unidirectional: boolean; connectParam: string | null; connection?: Connection; connectPending?: boolean };
   readonly readyState: number;
   send(text: string): number;
   close(code: number, reason: string): void;
@@ -27,15 +28,34 @@ declare const Bun: { serve(options: object): BunServer };
 
 const OPEN = 1;
 
-class BunClientSocket implements ClientSocket {
-  constructor(readonly ws: BunSocket) {}
+class BunWebSocketTransport implements Transport {
+  readonly emulation = false;
+  readonly protocol = 'json';
+  readonly pushesDisconnect = false;
 
-  send(text: string): void {
-    this.ws.send(text);
+  constructor(
+    readonly ws: BunSocket,
+    readonly fanOut: FanOut,
+  ) {}
+
+  get meta(): ConnectionMeta {
+    return this.ws.data.meta;
   }
 
-  close(code: number, reason: string): void {
-    this.ws.close(code, reason);
+  get unidirectional(): boolean {
+    return this.ws.data.unidirectional;
+  }
+
+  get name() {
+    return this.unidirectional ? ('uni_websocket' as const) : ('websocket' as const);
+  }
+
+  write(frame: string): void {
+    this.ws.send(frame);
+  }
+
+  close({ code, reason }: Disconnect): void {
+    this.ws.close(code, closeReason(reason));
   }
 
   get bufferedAmount(): number {
@@ -43,66 +63,83 @@ class BunClientSocket implements ClientSocket {
   }
 }
 
-/** Channels are Bun topics: one `server.publish` per publication, framed and written natively. */
-function bunTransport(server: () => BunServer): Transport {
-  const socketOf = (socket: ClientSocket) => (socket as BunClientSocket).ws;
+/**
+ * Bidirectional channels are Bun topics: one `server.publish` per publication, framed and written
+ * natively. Unidirectional clients encode pushes differently, so they are written one by one.
+ */
+function bunFanOuts(server: () => BunServer): { bidirectional: FanOut; unidirectional: FanOut } {
+  const socketOf = (transport: Transport) => (transport as BunWebSocketTransport).ws;
+  const broadcast: FanOut['broadcast'] = (frame, transports) => {
+    for (const transport of transports) transport.write(frame);
+  };
   return {
-    broadcast(text, sockets) {
-      for (const socket of sockets) socket.send(text);
-    },
-    topics: {
-      subscribe(socket, channel) {
-        const ws = socketOf(socket);
-        if (ws.readyState === OPEN) ws.subscribe(channel);
-      },
-      // Bun drops a closed socket from its topics by itself.
-      unsubscribe(socket, channel) {
-        const ws = socketOf(socket);
-        if (ws.readyState === OPEN) ws.unsubscribe(channel);
-      },
-      publish(channel, text) {
-        server().publish(channel, text);
+    unidirectional: { broadcast },
+    bidirectional: {
+      broadcast,
+      topics: {
+        subscribe(transport, channel) {
+          const ws = socketOf(transport);
+          if (ws.readyState === OPEN) ws.subscribe(channel);
+        },
+        // Bun drops a closed socket from its topics by itself.
+        unsubscribe(transport, channel) {
+          const ws = socketOf(transport);
+          if (ws.readyState === OPEN) ws.unsubscribe(channel);
+        },
+        publish(channel, frame) {
+          server().publish(channel, frame);
+        },
       },
     },
   };
 }
 
 function connectionMeta(request: Request, remoteAddress: string | undefined): ConnectionMeta {
-  const meta: ConnectionMeta = {};
-  const origin = request.headers.get('origin');
-  const userAgent = request.headers.get('user-agent');
-  if (origin) meta.origin = origin;
-  if (userAgent) meta.userAgent = userAgent;
+  const headers: Record<string, string> = {};
+  request.headers.forEach((value, name) => (headers[name] = value));
+  const meta: ConnectionMeta = { headers };
+  if (headers.origin) meta.origin = headers.origin;
+  if (headers['user-agent']) meta.userAgent = headers['user-agent'];
   if (remoteAddress) meta.remoteAddress = remoteAddress;
   return meta;
 }
 
 /**
- * Bun: `Bun.serve` for WebSockets and the HTTP routes (the node:http route listener runs behind a
- * small Request/Response bridge). Slow consumers: a socket whose unsent bytes pass the queue limit
- * is closed by Bun (`closeOnBackpressureLimit`), the same limit the Node hub checks after writing.
+ * Bun: `Bun.serve` for WebSockets and the HTTP routes (the node:http route listener, the HTTP
+ * transports included, runs behind a small Request/Response bridge). Slow consumers: a socket
+ * whose unsent bytes pass the queue limit is closed by Bun (`closeOnBackpressureLimit`), the same
+ * limit the Node hub checks after writing.
  */
 export function bunRuntime(): Runtime {
   let server: BunServer | undefined;
-  const transport = bunTransport(() => server!);
+  const fanOuts = bunFanOuts(() => server!);
   return {
     name: 'bun',
-    transport,
-    async listen(node: RealtimeNode, policy) {
+    async listen(app) {
+      const { node } = app;
       const { config, log } = node;
-      const routes = createRequestListener(node, policy);
+      const admission = { node, policy: app.policy };
+      const routes = createRequestListener(app);
+      const plain = (status: number, body: string) => new Response(body, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
       server = Bun.serve({
         port: config.http_server.port,
         hostname: config.http_server.address,
         fetch(request: Request, bun: BunServer): Response | Promise<Response> | undefined {
           const remoteAddress = bun.requestIP(request)?.address;
           if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return runRequestListener(routes, request, remoteAddress);
+          const url = new URL(request.url);
           const origin = request.headers.get('origin') ?? undefined;
-          const refusal = checkUpgrade(node, policy, new URL(request.url).pathname, origin);
-          if (refusal) return new Response(refusal.body, { status: refusal.status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+          const endpoint = webSocketEndpoint(app.endpoints, url.pathname);
+          if (!endpoint) {
+            const body = `no WebSocket endpoint at ${url.pathname}; it is ${config.websocket.handler_prefix}`;
+            return plain(404, refuse(admission, { status: 404, statusText: 'Not Found', body, reason: 'wrong_path' }, { path: url.pathname, origin }).body);
+          }
+          const refusal = admit(admission, endpoint, origin);
+          if (refusal) return plain(refusal.status, refusal.body);
           const offered = (request.headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim());
           const headers: Record<string, string> = offered.includes(JSON_SUBPROTOCOL) ? { 'Sec-WebSocket-Protocol': JSON_SUBPROTOCOL } : {};
-          if (bun.upgrade(request, { data: { meta: connectionMeta(request, remoteAddress) }, headers })) return undefined;
+          const data = { meta: connectionMeta(request, remoteAddress), unidirectional: endpoint === 'uni_websocket', connectParam: url.searchParams.get('cf_connect') };
+          if (bun.upgrade(request, { data, headers })) return undefined;
           return new Response('expected a WebSocket upgrade', { status: 400 });
         },
         websocket: {
@@ -113,16 +150,28 @@ export function bunRuntime(): Runtime {
           // Liveness is the session's job (protocol pings, idle timeout), not the socket's.
           idleTimeout: 0,
           open(ws: BunSocket) {
-            ws.data.session = node.openSession(new BunClientSocket(ws), ws.data.meta);
+            const { unidirectional, connectParam } = ws.data;
+            const transport = new BunWebSocketTransport(ws, unidirectional ? fanOuts.unidirectional : fanOuts.bidirectional);
+            const connection = (ws.data.connection = node.accept(transport));
+            ws.data.connectPending = unidirectional && connectParam === null;
+            if (unidirectional && connectParam !== null) unidirectionalConnect(connection, (d) => transport.close(d), connectParam, log);
           },
           message(ws: BunSocket, message: string | Uint8Array) {
-            ws.data.session?.receive(typeof message === 'string' ? message : Buffer.from(message).toString());
+            const { connection } = ws.data;
+            if (!connection) return;
+            const text = typeof message === 'string' ? message : Buffer.from(message).toString();
+            if (!ws.data.unidirectional) return connection.receive(text);
+            if (!ws.data.connectPending) return;
+            ws.data.connectPending = false;
+            // Bun has one payload limit per server; the unidirectional one is checked here (RFC 6455 §7.4.1).
+            if (text.length > config.uni_websocket.message_size_limit) return ws.close(1009, 'message too big');
+            unidirectionalConnect(connection, ({ code, reason }) => ws.close(code, closeReason(reason)), text, log);
           },
           close(ws: BunSocket, code: number, reason: string) {
-            const session = ws.data.session;
+            const { connection } = ws.data;
             // Bun runs this inside `ws.close()` when the server closes; `ws` emits it later. Defer
             // it so a server-side disconnect finishes first, as it does on Node.
-            if (session) queueMicrotask(() => node.closeSession(session, code, reason));
+            if (connection) queueMicrotask(() => connection.closed(code, reason));
           },
         },
         error(err: Error) {

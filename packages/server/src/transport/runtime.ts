@@ -1,9 +1,7 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHttpServer } from '../http/server.js';
-import type { RealtimeNode } from '../node.js';
-import type { OriginPolicy } from '../policy/origin.js';
-import { nodeWsTransport } from './node-ws.js';
-import type { Transport } from './socket.js';
+import { createRequestListener, type HttpApp } from '../http/server.js';
+import { attachWebSocketEndpoints } from './websocket.js';
 
 /** A listening server as the gateway drives it at shutdown. */
 export interface Listener {
@@ -14,20 +12,19 @@ export interface Listener {
   closeAllConnections(): void;
 }
 
-/** How a JavaScript runtime serves the node: its socket transport and its HTTP + WebSocket server. */
+/** How a JavaScript runtime serves the gateway: its HTTP server, WebSocket upgrades included. */
 export interface Runtime {
   readonly name: string;
-  readonly transport: Transport;
-  listen(node: RealtimeNode, policy: OriginPolicy): Promise<Listener>;
+  listen(app: HttpApp): Promise<Listener>;
 }
 
-/** Node: node:http for the routes, `ws` for upgrades, pre-framed fan-out. */
+/** Node: node:http for the routes and the HTTP transports, `ws` for upgrades, pre-framed fan-out. */
 export const nodeRuntime: Runtime = {
   name: 'node',
-  transport: nodeWsTransport,
-  async listen(node, policy) {
-    const server = createHttpServer(node, policy);
-    const { port, address } = node.config.http_server;
+  async listen(app) {
+    const server = createServer(createRequestListener(app));
+    attachWebSocketEndpoints(server, { node: app.node, policy: app.policy }, app.endpoints);
+    const { port, address } = app.node.config.http_server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, address, () => {

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { GatewayExtension } from '../../src/extension.js';
 import { Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { createLogger } from '../../src/log.js';
-import type { RpcHandler } from '../../src/session/context.js';
+import type { RpcHandler } from '../../src/core/index.js';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret';
 export const TEST_API_KEY = 'test-api-key';

@@ -1,14 +1,20 @@
 import { DisconnectCodes, ErrorCodes } from '@renum-realtime/protocol';
-import { TokenError } from '../auth/errors.js';
+import { TokenError } from '../../auth/errors.js';
 import { CommandError, DisconnectError } from './errors.js';
 
 const MAX_REASON_BYTES = 123;
 
-/** Close reasons must fit a close frame (RFC 6455 §5.5: 125-byte payload, 2 for the code). */
+/**
+ * Close reasons must fit a close frame (RFC 6455 §5.5: 125-byte payload, 2 for the code); longer
+ * ones are cut at a UTF-8 character boundary, never inside a character.
+ */
 export function closeReason(text: string): string {
-  let reason = text;
-  while (Buffer.byteLength(reason) > MAX_REASON_BYTES) reason = reason.slice(0, -1);
-  return reason;
+  const bytes = Buffer.from(text);
+  if (bytes.length <= MAX_REASON_BYTES) return text;
+  let end = MAX_REASON_BYTES;
+  // Continuation bytes are 10xxxxxx; back up to the first byte of the character cut in two.
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString();
 }
 
 /**

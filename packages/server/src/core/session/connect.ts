@@ -1,20 +1,31 @@
-import {
-  DisconnectCodes,
-  ErrorCodes,
-  encodeReply,
-  type CommandRequests,
-  type ConnectResult,
-} from '@renum-realtime/protocol';
-import { TokenError } from '../auth/errors.js';
-import type { ConnectionClaims } from '../auth/verifier.js';
+import { DisconnectCodes, ErrorCodes, type CommandRequests, type ConnectResult } from '@renum-realtime/protocol';
+import { TokenError } from '../../auth/errors.js';
+import type { ConnectionClaims } from '../../auth/verifier.js';
 import type { ChannelSpec } from '../channels/namespace.js';
-import type { CommandOutcome } from './dispatch.js';
-import { CommandError, DisconnectError } from './errors.js';
-import type { Session } from './session.js';
+import type { CommandOutcome, SessionState as Session } from './context.js';
+import { CommandError, DisconnectError, proxyDecision } from './errors.js';
 import { subscribeChannel } from './subscribe.js';
 import { connectionTokenFailure } from './token-failure.js';
 
 const ANONYMOUS: ConnectionClaims = { user: '', channels: [], subs: {} };
+
+/**
+ * Who connects: the token's claims, or, for a connect without a token when the connect proxy is on
+ * (Centrifugo's rule: a token, when given, wins), what the back end answers.
+ */
+async function authenticate(session: Session, request: CommandRequests['connect']): Promise<{ claims: ConnectionClaims; data?: unknown }> {
+  const connectProxy = session.ctx.proxies.connect;
+  if (request.token || !connectProxy) return { claims: await verifyConnectToken(session, request.token) };
+  const answer = await proxyDecision(connectProxy(session.caller, {
+    ...(request.name ? { name: request.name } : {}),
+    ...(request.version ? { version: request.version } : {}),
+    ...(request.data !== undefined ? { data: request.data } : {}),
+  }));
+  session.proxied = answer.meta !== undefined ? { meta: answer.meta } : {};
+  const claims: ConnectionClaims = { user: answer.user, info: answer.info, channels: answer.channels ?? [], subs: answer.subs ?? {} };
+  if (answer.expire_at) claims.expiresAt = answer.expire_at;
+  return { claims, ...(answer.data !== undefined ? { data: answer.data } : {}) };
+}
 
 async function verifyConnectToken(session: Session, token: string | undefined): Promise<ConnectionClaims> {
   const { client } = session.ctx.config;
@@ -26,7 +37,7 @@ async function verifyConnectToken(session: Session, token: string | undefined): 
     return await session.ctx.verifier.verifyConnectionToken(token);
   } catch (error) {
     if (error instanceof TokenError) {
-      session.ctx.rejections.record({ kind: 'connect', reason: error.code, origin: session.meta.origin, remoteAddress: session.meta.remoteAddress, detail: error.message });
+      session.ctx.events.rejected({ kind: 'connect', reason: error.code, origin: session.meta.origin, remoteAddress: session.meta.remoteAddress, detail: error.message, transport: session.transport.name });
     }
     throw connectionTokenFailure(error, 'error');
   }
@@ -51,7 +62,7 @@ export async function handleConnect(session: Session, request: CommandRequests['
   if (limits.connection_limit > 0 && sessions.size >= limits.connection_limit) {
     throw new DisconnectError(DisconnectCodes.connectionLimit, 'connection limit: this node is full');
   }
-  const claims = await verifyConnectToken(session, request.token);
+  const { claims, data } = await authenticate(session, request);
   if (claims.user !== '' && limits.user_connection_limit > 0 && sessions.countForUser(claims.user) >= limits.user_connection_limit) {
     throw new DisconnectError(DisconnectCodes.connectionLimit, 'connection limit: too many connections for this user');
   }
@@ -59,19 +70,26 @@ export async function handleConnect(session: Session, request: CommandRequests['
   const now = Date.now();
   session.connInfo = claims.info;
   session.expiresAt = claims.expiresAt !== undefined && !limits.insecure ? claims.expiresAt * 1000 : undefined;
-  session.establish(session.newClientId(), claims.user, now);
+  session.establish(claims.user, now);
   sessions.add(session);
-  metrics.connections.inc();
-  log.info({ event: 'connect', client: session.clientId, user: session.user, origin: session.meta.origin, user_agent: session.meta.userAgent, name: request.name }, 'client connected');
+  const transport = session.transport;
+  metrics.connections.inc({ transport: transport.name });
+  log.info({ event: 'connect', client: session.clientId, user: session.user, origin: session.meta.origin, user_agent: session.meta.userAgent, name: request.name, transport: transport.name }, 'client connected');
+  session.ctx.events.connected({ client: session.clientId, user: session.user, transport: transport.name, at: now });
 
   const result: ConnectResult = { client: session.clientId, version };
-  if (session.expiresAt !== undefined) {
+  if (data !== undefined) result.data = data;
+  if (session.sessionId) result.session = session.sessionId;
+  if (transport.emulation) result.node = session.ctx.uid;
+  // A proxied connection is refreshed by the gateway asking the refresh proxy: the client has no
+  // token to refresh with, so it is not told to.
+  if (session.expiresAt !== undefined && !session.proxied) {
     result.expires = true;
     result.ttl = ttlSeconds(session.expiresAt, now);
   }
   if (limits.ping_interval > 0) {
     result.ping = Math.round(limits.ping_interval / 1000);
-    result.pong = true;
+    if (!transport.unidirectional) result.pong = true;
   }
   const releases: Array<() => void> = [];
   if (channels.length > 0) {
@@ -91,12 +109,12 @@ export async function handleConnect(session: Session, request: CommandRequests['
       releases.push(subscribed.release);
     }
   }
-  return { reply: encodeReply(id, 'connect', result), afterReply: () => releases.forEach((release) => release()) };
+  return { reply: session.codec.reply(id, 'connect', result), afterReply: () => releases.forEach((release) => release()) };
 }
 
 export async function handleRefresh(session: Session, request: CommandRequests['refresh'], id: number): Promise<CommandOutcome> {
   const { verifier, config, version } = session.ctx;
-  if (config.client.insecure) return { reply: encodeReply(id, 'refresh', { client: session.clientId, version, expires: false }) };
+  if (config.client.insecure) return { reply: session.codec.reply(id, 'refresh', { client: session.clientId, version, expires: false }) };
   let claims: ConnectionClaims;
   try {
     claims = await verifier.verifyConnectionToken(request.token);
@@ -110,8 +128,8 @@ export async function handleRefresh(session: Session, request: CommandRequests['
   const now = Date.now();
   session.expiresAt = claims.expiresAt !== undefined ? claims.expiresAt * 1000 : undefined;
   if (session.expiresAt === undefined) {
-    return { reply: encodeReply(id, 'refresh', { client: session.clientId, version, expires: false }) };
+    return { reply: session.codec.reply(id, 'refresh', { client: session.clientId, version, expires: false }) };
   }
   if (session.expiresAt <= now) throw new CommandError(ErrorCodes.tokenExpired);
-  return { reply: encodeReply(id, 'refresh', { client: session.clientId, version, expires: true, ttl: ttlSeconds(session.expiresAt, now) }) };
+  return { reply: session.codec.reply(id, 'refresh', { client: session.clientId, version, expires: true, ttl: ttlSeconds(session.expiresAt, now) }) };
 }

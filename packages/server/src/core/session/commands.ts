@@ -1,17 +1,9 @@
-import {
-  DisconnectCodes,
-  ErrorCodes,
-  encodeReply,
-  type CommandRequests,
-  type Publication,
-} from '@renum-realtime/protocol';
-import { UnrecoverablePositionError } from '../broker/broker.js';
-import { hasHistory, type ChannelSpec } from '../channels/namespace.js';
-import { RpcError } from './context.js';
-import type { CommandOutcome } from './dispatch.js';
-import { CommandError, DisconnectError } from './errors.js';
+import { DisconnectCodes, ErrorCodes, type CommandRequests, type Publication } from '@renum-realtime/protocol';
+import { UnrecoverablePositionError } from '../../broker/broker.js';
+import { hasHistory, historyOptions, type ChannelSpec } from '../channels/namespace.js';
+import { RpcError, type CommandOutcome, type SessionState as Session } from './context.js';
+import { CommandError, DisconnectError, proxyDecision } from './errors.js';
 import { mayAct } from './permissions.js';
-import type { Session } from './session.js';
 import { resolveChannel } from './subscribe.js';
 
 function authorized(session: Session, channel: string, action: 'publish' | 'presence' | 'history'): ChannelSpec {
@@ -24,23 +16,28 @@ function authorized(session: Session, channel: string, action: 'publish' | 'pres
 
 export async function handlePublish(session: Session, request: CommandRequests['publish'], id: number): Promise<CommandOutcome> {
   if (request.data === undefined) throw new CommandError(ErrorCodes.badRequest, 'publish without data');
-  const spec = authorized(session, request.channel, 'publish');
+  const resolved = resolveChannel(session, request.channel);
+  const askProxy = session.ctx.proxies.publish(resolved);
+  // With a publish proxy the back end decides, and may rewrite the data, instead of allow_publish_*.
+  const answer = askProxy ? await proxyDecision(askProxy(session.caller, { channel: request.channel, data: request.data })) : undefined;
+  const spec = answer ? resolved : authorized(session, request.channel, 'publish');
   const sub = session.subscriptions.get(request.channel);
-  const publication: Publication = { data: request.data, info: sub ? session.subscriberInfo(sub) : session.clientInfo };
-  await session.ctx.publish(spec, publication, 'client');
-  return { reply: encodeReply(id, 'publish', {}) };
+  const publication: Publication = { data: answer?.data !== undefined ? answer.data : request.data, info: sub ? session.subscriberInfo(sub) : session.clientInfo };
+  const target = answer?.skip_history ? { ...spec, options: { ...spec.options, history_size: 0 } } : spec;
+  await session.ctx.hub.publish(target, publication, 'client');
+  return { reply: session.codec.reply(id, 'publish', {}) };
 }
 
 export async function handlePresence(session: Session, request: CommandRequests['presence'], id: number): Promise<CommandOutcome> {
   authorized(session, request.channel, 'presence');
   const presence = await session.ctx.presence.get(request.channel);
-  return { reply: encodeReply(id, 'presence', { presence }) };
+  return { reply: session.codec.reply(id, 'presence', { presence }) };
 }
 
 export async function handlePresenceStats(session: Session, request: CommandRequests['presence_stats'], id: number): Promise<CommandOutcome> {
   authorized(session, request.channel, 'presence');
   const stats = await session.ctx.presence.stats(request.channel);
-  return { reply: encodeReply(id, 'presence_stats', { num_clients: stats.numClients, num_users: stats.numUsers }) };
+  return { reply: session.codec.reply(id, 'presence_stats', { num_clients: stats.numClients, num_users: stats.numUsers }) };
 }
 
 export async function handleHistory(session: Session, request: CommandRequests['history'], id: number): Promise<CommandOutcome> {
@@ -53,14 +50,13 @@ export async function handleHistory(session: Session, request: CommandRequests['
     throw new CommandError(ErrorCodes.badRequest, 'history since must be {offset, epoch}');
   }
   if (since && request.reverse && since.offset === 0) throw new CommandError(ErrorCodes.badRequest, 'reverse history from offset 0');
-  const { options } = spec;
   try {
     const page = await session.ctx.broker.history(
       request.channel,
       { limit, reverse: !!request.reverse, ...(since ? { since: { offset: since.offset, epoch: since.epoch ?? '' } } : {}) },
-      { size: options.history_size, ttl: options.history_ttl, metaTtl: options.history_meta_ttl },
+      historyOptions(spec.options),
     );
-    return { reply: encodeReply(id, 'history', { publications: page.publications, epoch: page.position.epoch, offset: page.position.offset }) };
+    return { reply: session.codec.reply(id, 'history', { publications: page.publications, epoch: page.position.epoch, offset: page.position.offset }) };
   } catch (error) {
     if (error instanceof UnrecoverablePositionError) throw new CommandError(ErrorCodes.unrecoverablePosition);
     throw error;
@@ -69,12 +65,19 @@ export async function handleHistory(session: Session, request: CommandRequests['
 
 export async function handleRpc(session: Session, request: CommandRequests['rpc'], id: number): Promise<CommandOutcome> {
   const handlers = session.ctx.rpcHandlers;
+  const method = request.method ?? '';
+  const handler = handlers.get(method);
+  // Methods registered in the gateway answer first; the rest go to the RPC proxy when one is on.
+  const askProxy = handler ? undefined : session.ctx.proxies.rpc(method);
+  if (askProxy) {
+    const answer = await proxyDecision(askProxy(session.caller, { method, ...(request.data !== undefined ? { data: request.data } : {}) }));
+    return { reply: session.codec.reply(id, 'rpc', answer.data === undefined ? {} : { data: answer.data }) };
+  }
   if (handlers.size === 0) throw new CommandError(ErrorCodes.notAvailable, 'no rpc handlers registered');
-  const handler = handlers.get(request.method ?? '');
-  if (!handler) throw new CommandError(ErrorCodes.methodNotFound, `rpc method ${request.method ?? ''}`);
+  if (!handler) throw new CommandError(ErrorCodes.methodNotFound, `rpc method ${method}`);
   try {
     const data = await handler({ user: session.user, client: session.clientId, connInfo: session.connInfo, data: request.data ?? null });
-    return { reply: encodeReply(id, 'rpc', data === undefined ? {} : { data }) };
+    return { reply: session.codec.reply(id, 'rpc', data === undefined ? {} : { data }) };
   } catch (error) {
     if (error instanceof RpcError) throw new CommandError({ code: error.code, message: error.message, temporary: false });
     throw error;

@@ -1,5 +1,5 @@
-import type { ChannelOptions } from '../config/types.js';
-import type { Session } from './session.js';
+import type { ChannelOptions } from '../../config/types.js';
+import type { SessionState as Session } from './context.js';
 
 type Action = 'publish' | 'presence' | 'history';
 

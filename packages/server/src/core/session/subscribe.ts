@@ -1,20 +1,11 @@
-import {
-  DisconnectCodes,
-  ErrorCodes,
-  encodePush,
-  encodeReply,
-  type CommandRequests,
-  type JsonValue,
-  type SubscribeResult,
-} from '@renum-realtime/protocol';
-import type { SubscriptionClaims, TokenOverride } from '../auth/verifier.js';
-import { UnrecoverablePositionError, type HistoryPage } from '../broker/broker.js';
-import { hasHistory, type ChannelSpec } from '../channels/namespace.js';
-import type { ChannelOptions } from '../config/types.js';
-import type { CommandOutcome } from './dispatch.js';
-import { CommandError, DisconnectError } from './errors.js';
+import { DisconnectCodes, ErrorCodes, type CommandRequests, type JsonValue, type SubscribeResult } from '@renum-realtime/protocol';
+import type { SubscriptionClaims, TokenOverride } from '../../auth/verifier.js';
+import { UnrecoverablePositionError, type HistoryPage } from '../../broker/broker.js';
+import type { ChannelOptions } from '../../config/types.js';
+import { hasHistory, historyOptions as historyOptionsOf, type ChannelSpec } from '../channels/namespace.js';
+import type { CommandOutcome, SessionState as Session } from './context.js';
+import { CommandError, DisconnectError, proxyDecision } from './errors.js';
 import { maySubscribe } from './permissions.js';
-import type { Session } from './session.js';
 import { subscriptionTokenFailure } from './token-failure.js';
 
 /** The SDK sets bit 2 of `flag` when it wants error 112 instead of `recovered: false` (protocol.md §5). */
@@ -33,6 +24,8 @@ export interface SubscribeSetup {
   /** ms since epoch */
   expiresAt?: number;
   rejectUnrecovered?: boolean;
+  /** The expiry came from the subscribe proxy: the sub_refresh proxy prolongs it. */
+  refreshedByProxy?: boolean;
 }
 
 function applyOverride(options: ChannelOptions, override: TokenOverride | undefined): ChannelOptions {
@@ -58,7 +51,7 @@ async function position(session: Session, spec: ChannelSpec, setup: SubscribeSet
   const positioned = recoverable || options.force_positioning || (options.allow_positioning && !!setup.requestPositioned);
   if (!positioned) return { result: {} };
   const { broker, config } = session.ctx;
-  const historyOptions = { size: options.history_size, ttl: options.history_ttl, metaTtl: options.history_meta_ttl };
+  const historyOptions = historyOptionsOf(options);
   const result: SubscribeResult = { positioned: true };
   if (recoverable) result.recoverable = true;
   if (recoverable && setup.recover) {
@@ -107,26 +100,27 @@ export async function subscribeChannel(session: Session, channelSpec: ChannelSpe
   const options = applyOverride(channelSpec.options, setup.override);
   const spec = { ...channelSpec, options };
   const channel = spec.name;
-  const sub = { spec, serverSide: setup.serverSide, expiresAt: setup.expiresAt, chanInfo: setup.chanInfo, announced: false };
+  const sub = { spec, serverSide: setup.serverSide, expiresAt: setup.expiresAt, chanInfo: setup.chanInfo, announced: false, refreshedByProxy: !!setup.refreshedByProxy };
   session.subscriptions.set(channel, sub);
   metrics.subscriptions.inc();
   const pushJoinLeave = options.join_leave && (options.force_push_join_leave || setup.joinLeave);
   try {
-    if (hub.add(channel, session, pushJoinLeave)) await broker.subscribe(channel);
+    await hub.add(channel, session, pushJoinLeave);
     const { result, covered } = await position(session, spec, setup);
     if (result.recovered === false && setup.rejectUnrecovered) throw new CommandError(ErrorCodes.unrecoverablePosition);
     if (session.subscriptions.get(channel) !== sub) throw new CommandError(ErrorCodes.internal, 'connection closed during subscribe');
     const info = session.subscriberInfo(sub);
     if (options.presence) await presence.add(channel, info);
-    if (options.join_leave) await session.ctx.join(spec, info);
+    if (options.join_leave) await broker.publishJoin(channel, info);
     sub.announced = true;
-    if (setup.expiresAt !== undefined) {
+    session.ctx.events.subscribed({ client: session.clientId, user: session.user, transport: session.transport.name, channel, at: Date.now() });
+    if (setup.expiresAt !== undefined && !setup.refreshedByProxy) {
       result.expires = true;
       result.ttl = Math.max(1, Math.ceil((setup.expiresAt - Date.now()) / 1000));
     }
     if (setup.data !== undefined) result.data = setup.data;
     const release = () => {
-      for (const publication of hub.activate(channel, session, covered)) session.write(encodePush(channel, 'pub', publication));
+      for (const publication of hub.activate(channel, session, covered)) session.write(session.codec.push(channel, 'pub', publication));
     };
     return { result, release };
   } catch (error) {
@@ -170,16 +164,25 @@ export async function handleSubscribe(session: Session, request: CommandRequests
     const claims = await verifySubscriptionToken(session, channel, request.token);
     Object.assign(setup, { chanInfo: claims.info, data: claims.data, override: claims.override });
     if (claims.expiresAt !== undefined) setup.expiresAt = claims.expiresAt * 1000;
+  } else if (!spec.isPrivate && session.ctx.proxies.subscribe(spec)) {
+    // The namespace asks the back end instead of its allow_* options (Centrifugo's subscribe proxy).
+    const ask = session.ctx.proxies.subscribe(spec)!;
+    const answer = await proxyDecision(ask(session.caller, { channel, ...(request.data !== undefined ? { data: request.data } : {}) }));
+    Object.assign(setup, { chanInfo: answer.info, data: answer.data, override: answer.override });
+    if (answer.expire_at) {
+      setup.expiresAt = answer.expire_at * 1000;
+      setup.refreshedByProxy = !!session.ctx.proxies.subRefresh(spec);
+    }
   } else if (spec.isPrivate || !maySubscribe(session, spec.options, spec.allowedUsers)) {
     throw new CommandError(ErrorCodes.permissionDenied, `subscribe ${channel}`);
   }
   const { result, release } = await subscribeChannel(session, spec, setup);
-  return { reply: encodeReply(id, 'subscribe', result), afterReply: release };
+  return { reply: session.codec.reply(id, 'subscribe', result), afterReply: release };
 }
 
 export async function handleUnsubscribe(session: Session, request: CommandRequests['unsubscribe'], id: number): Promise<CommandOutcome> {
   session.dropSubscription(request.channel);
-  return { reply: encodeReply(id, 'unsubscribe', {}) };
+  return { reply: session.codec.reply(id, 'unsubscribe', {}) };
 }
 
 export async function handleSubRefresh(session: Session, request: CommandRequests['sub_refresh'], id: number): Promise<CommandOutcome> {
@@ -188,7 +191,7 @@ export async function handleSubRefresh(session: Session, request: CommandRequest
   const claims = await verifySubscriptionToken(session, request.channel, request.token);
   if (claims.info !== undefined) sub.chanInfo = claims.info;
   sub.expiresAt = claims.expiresAt !== undefined ? claims.expiresAt * 1000 : undefined;
-  if (sub.expiresAt === undefined) return { reply: encodeReply(id, 'sub_refresh', { expires: false }) };
+  if (sub.expiresAt === undefined) return { reply: session.codec.reply(id, 'sub_refresh', { expires: false }) };
   const ttl = Math.max(1, Math.ceil((sub.expiresAt - Date.now()) / 1000));
-  return { reply: encodeReply(id, 'sub_refresh', { expires: true, ttl }) };
+  return { reply: session.codec.reply(id, 'sub_refresh', { expires: true, ttl }) };
 }

@@ -1,5 +1,6 @@
 import { ErrorCodes, type ErrorCode } from '@renum-realtime/protocol';
-import type { ChannelOptions, RealtimeConfig } from '../config/types.js';
+import type { HistoryOptions } from '../../broker/broker.js';
+import type { ChannelOptions, RealtimeConfig } from '../../config/types.js';
 
 /** What a channel name says about itself: its namespace options and access rules. */
 export interface ChannelSpec {
@@ -62,4 +63,9 @@ export class ChannelRegistry {
 
 export function hasHistory(options: ChannelOptions): boolean {
   return options.history_size > 0 && options.history_ttl > 0;
+}
+
+/** How the broker keeps a channel's stream, from its namespace options. */
+export function historyOptions(options: ChannelOptions): HistoryOptions {
+  return { size: options.history_size, ttl: options.history_ttl, metaTtl: options.history_meta_ttl };
 }

@@ -1,0 +1,158 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { closeReason, type ConnectionMeta, type Disconnect, type FanOut, type Transport } from '../core/index.js';
+import { connectionMeta, webSocketEndpoint, type Endpoints } from './endpoints.js';
+import { admit, refuse, type Admission, type Refusal } from './policy.js';
+import { JSON_SUBPROTOCOL, unidirectionalConnect } from './websocket-shared.js';
+
+/** A peer that ignores our close frame is cut after this long. */
+const CLOSE_GRACE_MS = 5_000;
+
+/** `ws` keeps the TCP socket here; writing a pre-framed buffer to it skips per-socket framing. */
+type WsInternals = WebSocket & { _socket: Duplex | null };
+
+/** An unmasked, final text frame (RFC 6455 §5.2): servers never mask, so one buffer serves all. */
+export function frameText(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81;
+  if (header === 2) frame[1] = length;
+  else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  frame.write(text, header);
+  return frame;
+}
+
+/** TCP sockets corked during this turn of the event loop, uncorked together when it ends. */
+const corked: Duplex[] = [];
+let flushScheduled = false;
+
+function uncorkAll(): void {
+  flushScheduled = false;
+  for (const socket of corked) socket.uncork();
+  corked.length = 0;
+}
+
+/**
+ * Fan-out on Node: the push is framed once and the same bytes are written to every open socket.
+ * `ws` has nothing queued ahead of us because permessage-deflate is off (its sender only queues
+ * while compressing), so writing to the TCP socket directly keeps frame order. Sockets stay corked
+ * until the turn ends, so several pushes to one connection leave in one write (one syscall and one
+ * TCP segment instead of one each), as uWS does for Bun's topics.
+ */
+export const NODE_WS_FAN_OUT: FanOut = {
+  broadcast(text, transports) {
+    const frame = frameText(text);
+    for (const transport of transports) {
+      const ws = (transport as WebSocketTransport).ws;
+      const tcp = ws._socket;
+      if (ws.readyState !== WebSocket.OPEN || !tcp) continue;
+      if (tcp.writableCorked === 0) {
+        tcp.cork();
+        corked.push(tcp);
+      }
+      tcp.write(frame);
+    }
+    if (!flushScheduled && corked.length > 0) {
+      flushScheduled = true;
+      setImmediate(uncorkAll);
+    }
+  },
+};
+
+class WebSocketTransport implements Transport {
+  readonly emulation = false;
+  readonly protocol = 'json';
+  readonly pushesDisconnect = false;
+  readonly fanOut = NODE_WS_FAN_OUT;
+
+  constructor(
+    readonly ws: WsInternals,
+    readonly meta: ConnectionMeta,
+    readonly unidirectional: boolean,
+  ) {}
+
+  get name() {
+    return this.unidirectional ? ('uni_websocket' as const) : ('websocket' as const);
+  }
+
+  write(frame: string): void {
+    this.ws.send(frame);
+  }
+
+  close({ code, reason }: Disconnect): void {
+    this.ws.close(code, closeReason(reason));
+    setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+}
+
+/** Answers an upgrade request with a plain HTTP error before any WebSocket exists. */
+function refuseUpgrade(socket: Duplex, { status, statusText, body }: Refusal): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+/** Serves the WebSocket endpoints (bidirectional and, when on, unidirectional) with `ws`. */
+export function attachWebSocketEndpoints(server: Server, admission: Admission, endpoints: Endpoints): void {
+  const { node } = admission;
+  const { config, log } = node;
+  // One server per kind: `maxPayload` is per server, and each kind has its own size limit.
+  const serverFor = (maxPayload: number) =>
+    new WebSocketServer({
+      noServer: true,
+      maxPayload,
+      perMessageDeflate: false,
+      clientTracking: false,
+      handleProtocols: (protocols) => (protocols.has(JSON_SUBPROTOCOL) ? JSON_SUBPROTOCOL : false),
+    });
+  const servers = { websocket: serverFor(config.websocket.message_size_limit), uni_websocket: serverFor(config.uni_websocket.message_size_limit) };
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', (err) => log.debug({ err }, 'upgrade socket error'));
+    const url = new URL(request.url ?? '/', 'http://placeholder');
+    const origin = request.headers.origin;
+    const endpoint = webSocketEndpoint(endpoints, url.pathname);
+    if (!endpoint) {
+      const body = `no WebSocket endpoint at ${url.pathname}; it is ${config.websocket.handler_prefix}`;
+      return refuseUpgrade(socket, refuse(admission, { status: 404, statusText: 'Not Found', body, reason: 'wrong_path' }, { path: url.pathname, origin }));
+    }
+    const refusal = admit(admission, endpoint, origin);
+    if (refusal) return refuseUpgrade(socket, refusal);
+    servers[endpoint].handleUpgrade(request, socket, head, (ws) => {
+      const unidirectional = endpoint === 'uni_websocket';
+      const transport = new WebSocketTransport(ws as WsInternals, connectionMeta(request), unidirectional);
+      const connection = node.accept(transport);
+      const close = (d: Disconnect) => transport.close(d);
+      let connectPending = unidirectional;
+      const connectParam = url.searchParams.get('cf_connect');
+      if (unidirectional && connectParam !== null) {
+        connectPending = false;
+        unidirectionalConnect(connection, close, connectParam, log);
+      }
+      ws.on('message', (data: Buffer) => {
+        if (!unidirectional) return connection.receive(data.toString());
+        if (!connectPending) return;
+        connectPending = false;
+        unidirectionalConnect(connection, close, data.toString(), log);
+      });
+      ws.on('close', (code: number, reason: Buffer) => connection.closed(code, reason.toString()));
+      ws.on('error', (err: Error & { code?: string }) => {
+        // `ws` closes by itself after these (1009 too big, 1007 invalid UTF-8, 1002 bad frame).
+        log.warn({ event: 'socket_error', origin, transport: transport.name, reason: err.code, detail: err.message }, 'websocket protocol error');
+      });
+    });
+  });
+}
