@@ -110,7 +110,7 @@ describe('Redis engine on a 3-master Redis Cluster, three gateway nodes', () => 
     const served = await spawnGateway(['serve', '--config', file], { REALTIME_ENGINE_REDIS_ADDRESS: cluster.url, REALTIME_ENGINE_REDIS_PREFIX: prefix });
     try {
       const { offsets } = await follow(await connectTo(nodes[0]!, 'cli-cluster'), 'runs:cli');
-      const published = await callApi(served.url.replace('ws://', 'http://').replace(/\/ws$/, '/api'), 'publish', { channel: 'runs:cli', data: { via: 'cli' } });
+      const published = await callApi(served.url.replace('ws://', 'http://').replace(/\/connection\/websocket$/, '/api'), 'publish', { channel: 'runs:cli', data: { via: 'cli' } });
       await until(() => offsets.length === 1, 5000, 'the publication made through the CLI node');
       expect(offsets).toEqual([published.offset]);
     } finally {
