@@ -2,7 +2,7 @@ import type { ClientInfo } from '@renum-realtime/protocol';
 import type { Logger } from '../log.js';
 import type { PresenceStats, PresenceStore } from './broker.js';
 import type { RedisLink } from './redis-link.js';
-import type { RedisShards } from './redis.js';
+import type { RedisShards } from './redis-shards.js';
 
 /**
  * A Redis hash whose entries expire one by one: an expiry zset beside it holds each field's

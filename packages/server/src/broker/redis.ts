@@ -12,9 +12,10 @@ import type { ControlBus } from './control.js';
 import { newEpoch } from './memory.js';
 import { describeShard, redisShards, type RedisShardAddress } from './redis-address.js';
 import { RedisControl } from './redis-control.js';
-import { consistentIndex, RedisKeys } from './redis-keys.js';
+import { RedisKeys } from './redis-keys.js';
 import { RedisLink } from './redis-link.js';
 import { RedisPresence } from './redis-presence.js';
+import { RedisShards } from './redis-shards.js';
 
 export { RedisKeys } from './redis-keys.js';
 
@@ -39,23 +40,6 @@ export interface RedisBrokerOptions {
 }
 
 export const REDIS_DEFAULTS = { prefix: 'renum:', commandTimeout: 1000, connectTimeout: 1000, presenceTtl: 60_000, nodeHeartbeat: 3000 } as const;
-
-/**
- * The Redis shards of a deployment. A channel lives on one shard, chosen by consistent hashing of
- * its name (the same mapping as Centrifugo's address list); the control bus and node registry
- * live on the first shard.
- */
-export class RedisShards {
-  constructor(readonly links: RedisLink[]) {}
-
-  of(channel: string): RedisLink {
-    return this.links.length === 1 ? this.links[0]! : this.links[consistentIndex(channel, this.links.length)]!;
-  }
-
-  get first(): RedisLink {
-    return this.links[0]!;
-  }
-}
 
 /** A pub/sub message on a channel topic: a publication (with its position when kept), a join or a leave. */
 interface TopicMessage {
