@@ -6,6 +6,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { PEERS_AVAILABLE, rssBytes, startPeer } from './lib/peers.mjs';
 import { SubscriberPool } from './lib/pool.mjs';
+import { multiNodeRun, multiNodeTable } from './lib/multinode.mjs';
 import { connectProxyRatio, Progress, ratioTable, transportRatios } from './lib/report.mjs';
 import { connectSubscribers, fanOut, idleMemory } from './lib/workloads.mjs';
 
@@ -23,6 +24,11 @@ const { values } = parseArgs({
     'connect-concurrency': { type: 'string', default: '100' },
     workers: { type: 'string', default: '2' },
     'sample-every': { type: 'string', default: '10' },
+    // The multi-node run (lib/multinode.mjs); --multinode-subscribers 0 skips it.
+    'multinode-subscribers': { type: 'string', default: '2000' },
+    'multinode-seconds': { type: 'string', default: '5' },
+    // Wider than --window: a publication crosses Redis, so more must be in flight to keep the nodes busy.
+    'multinode-window': { type: 'string', default: '32' },
     out: { type: 'string', default: new URL('./results/', import.meta.url).pathname },
   },
   strict: true,
@@ -40,7 +46,7 @@ const settings = {
   workers: Number(values.workers),
   sampleEvery: Number(values['sample-every']),
 };
-const peers = values.peers.split(',').map((p) => p.trim());
+const peers = values.peers.split(',').map((p) => p.trim()).filter(Boolean);
 for (const name of peers) {
   if (!PEERS_AVAILABLE[name]) {
     process.stderr.write(`unknown peer "${name}"; known: ${Object.keys(PEERS_AVAILABLE).join(', ')}\n`);
@@ -95,6 +101,10 @@ for (const [index, name] of peers.entries()) {
   }
 }
 
+const multiNode = Number(values['multinode-subscribers']) > 0
+  ? await multiNodeRun({ ...settings, subscribers: Number(values['multinode-subscribers']), seconds: Number(values['multinode-seconds']), window: Number(values['multinode-window']) }, progress)
+  : [];
+
 const machine = {
   cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: process.platform,
   loadAverage: { start: +loadAtStart.toFixed(2), end: +loadavg()[0].toFixed(2) },
@@ -105,7 +115,11 @@ process.stdout.write(`fan-out: ${settings.subscribers} subscribers, ${settings.s
 process.stdout.write(`${table}\n`);
 const fallbacks = [...transportRatios(results), ...connectProxyRatio(results)];
 if (fallbacks.length > 0) process.stdout.write(`\n${fallbacks.join('\n')}\n`);
+if (multiNode.length > 0) {
+  process.stdout.write(`\nmulti-node: ${values['multinode-subscribers']} subscribers spread over the nodes, one channel with history, ${values['multinode-seconds']} s saturated (window ${values['multinode-window']}); ratios vs 1 node, memory engine\n\n`);
+  process.stdout.write(`${multiNodeTable(multiNode)}\n`);
+}
 mkdirSync(values.out, { recursive: true });
 const file = `${values.out}/bench-${started.toISOString().replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, JSON.stringify({ started: started.toISOString(), finished: new Date().toISOString(), machine, settings, baseline: BASELINE, results }, null, 2));
+writeFileSync(file, JSON.stringify({ started: started.toISOString(), finished: new Date().toISOString(), machine, settings, baseline: BASELINE, results, multiNode }, null, 2));
 process.stdout.write(`\nresults: ${file}\n`);

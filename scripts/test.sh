@@ -37,9 +37,11 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # The FastAPI example runs under Debian's Python: a python3 earlier on the PATH may lack these.
 /usr/bin/python3 -c 'import fastapi, uvicorn, httpx' 2>/dev/null || apt_install python3-fastapi python3-uvicorn python3-httpx
 
-# Scale-out tests use Redis (the tests start a private redis-server when none listens on :6379).
+# Scale-out tests use Redis (the tests start a private redis-server when none listens on :6379);
+# the Cluster, Sentinel and sharding tests always start private ones and call redis-cli.
+command -v redis-server >/dev/null || apt_install redis-server
+command -v redis-cli >/dev/null || apt_install redis-tools
 if ! port_open 6379; then
-  command -v redis-server >/dev/null || apt_install redis-server
   echo "test setup: starting Redis on 127.0.0.1:6379"
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null \
     || fail "could not start Redis; run: redis-server --daemonize yes --port 6379"

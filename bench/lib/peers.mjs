@@ -11,8 +11,8 @@ const CLI = join(ROOT, 'packages/server/dist/cli');
 export const GATEWAY_SECRET = 'bench-hmac-secret-bench-hmac-secret';
 const GATEWAY_API_KEY = 'bench-api-key';
 
-/** The gateway's bench config: open channel, no limits that a load test would trip. */
-function gatewayConfig(extra = {}) {
+/** The gateway's bench config: open channel, no limits that a load test would trip; `extra` keys on top (its `client` merged into ours). */
+export function gatewayConfig({ client = {}, ...extra } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'renum-bench-'));
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify({
@@ -25,13 +25,17 @@ function gatewayConfig(extra = {}) {
       user_connection_limit: 100_000,
       command_rate_limit: { per_second: 1_000_000, burst: 1_000_000, disconnect_after: 1_000_000 },
       connect_rate_limit: { per_second: 0, per_address_per_second: 0 },
-      ...extra,
+      ...client,
     },
     http_api: { key: GATEWAY_API_KEY },
     channel: { without_namespace: { allow_subscribe_for_client: true, allow_publish_for_client: true } },
+    ...extra,
   }));
   return file;
 }
+
+/** `renum-realtime serve` on Node with this config file. */
+export const gatewayCommand = (configFile) => [process.execPath, [join(CLI, 'main.js'), 'serve', '--config', configFile]];
 
 /** Every server the bench compares; `protocol` picks the load generator's dialect. */
 export const PEERS_AVAILABLE = {
@@ -39,12 +43,12 @@ export const PEERS_AVAILABLE = {
   'ws-preframed': { protocol: 'raw', command: () => [process.execPath, [join(PEERS, 'ws.mjs'), 'preframed']] },
   'socketio': { protocol: 'socketio', path: '/socket.io/', command: () => [process.execPath, [join(PEERS, 'socketio.mjs')]] },
   'bun-pubsub': { protocol: 'raw', command: () => [BUN, [join(PEERS, 'bun-pubsub.mjs')]] },
-  'gateway-node': { protocol: 'gateway', secret: GATEWAY_SECRET, command: () => [process.execPath, [join(CLI, 'main.js'), 'serve', '--config', gatewayConfig()]] },
+  'gateway-node': { protocol: 'gateway', secret: GATEWAY_SECRET, command: () => gatewayCommand(gatewayConfig()) },
   // The same gateway, its subscribers on the HTTP fallbacks (the publisher stays on WebSocket).
-  'gateway-http_stream': { protocol: 'gateway', transport: 'http_stream', secret: GATEWAY_SECRET, command: () => [process.execPath, [join(CLI, 'main.js'), 'serve', '--config', gatewayConfig()]] },
-  'gateway-sse': { protocol: 'gateway', transport: 'sse', secret: GATEWAY_SECRET, command: () => [process.execPath, [join(CLI, 'main.js'), 'serve', '--config', gatewayConfig()]] },
+  'gateway-http_stream': { protocol: 'gateway', transport: 'http_stream', secret: GATEWAY_SECRET, command: () => gatewayCommand(gatewayConfig()) },
+  'gateway-sse': { protocol: 'gateway', transport: 'sse', secret: GATEWAY_SECRET, command: () => gatewayCommand(gatewayConfig()) },
   // Connects without a token, authenticated by a back end the peer starts (bench/peers/connect-proxy-backend.mjs).
-  'gateway-connect-proxy': { protocol: 'gateway', backend: join(PEERS, 'connect-proxy-backend.mjs'), command: (backendPort) => [process.execPath, [join(CLI, 'main.js'), 'serve', '--config', gatewayConfig({ proxy: { connect: { enabled: true, endpoint: `http://127.0.0.1:${backendPort}/connect`, max_concurrency: 256 } } })]] },
+  'gateway-connect-proxy': { protocol: 'gateway', backend: join(PEERS, 'connect-proxy-backend.mjs'), command: (backendPort) => gatewayCommand(gatewayConfig({ client: { proxy: { connect: { enabled: true, endpoint: `http://127.0.0.1:${backendPort}/connect`, max_concurrency: 256 } } } })) },
   'gateway-bun': { protocol: 'gateway', secret: GATEWAY_SECRET, command: () => [BUN, [join(CLI, 'bun-main.js'), 'serve', '--config', gatewayConfig()]] },
 };
 
@@ -88,8 +92,7 @@ function spawnListening(name, command, args, timeoutMs) {
 }
 
 /** Starts a peer (and the back end it calls, if it has one) and says where it listens. */
-export async function startPeer(name, timeoutMs = 15_000) {
-  const peer = PEERS_AVAILABLE[name];
+export async function startPeer(name, timeoutMs = 15_000, peer = PEERS_AVAILABLE[name]) {
   const backend = peer.backend ? await spawnListening(`${name} back end`, process.execPath, [peer.backend], timeoutMs) : undefined;
   const [command, args] = peer.command(backend?.port);
   let server;

@@ -40,6 +40,11 @@ export function ratioTable(results, baselineName) {
       return `${column.format(value)}${ratio}`;
     }),
   ]);
+  return markdownTable(header, rows);
+}
+
+/** Rows of strings as an aligned markdown table. */
+export function markdownTable(header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');

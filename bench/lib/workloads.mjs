@@ -29,12 +29,15 @@ export async function idleMemory(peer, rssBefore, connections, settleMs) {
   return { rssBefore, rssAfter, connections, kibPerConnection: (rssAfter - rssBefore) / 1024 / connections };
 }
 
-/** The publisher and a probe subscriber (connected last, so it hears each publication last). */
+/**
+ * The publisher and a probe subscriber (connected last, so it hears each publication last). On
+ * several gateway nodes (`peer.probeNode`), the probe listens on another node than the publisher.
+ */
 async function openPublisher(peer) {
   const token = (user) => (peer.secret ? mintToken(peer.secret, user) : undefined);
   // The probe listens as the subscribers do, so the window paces the transport under test.
   const probe = new BenchClient(peer.protocol, () => {}, undefined, peer.transport);
-  await probe.open({ ...target(peer), role: 'subscriber', token: token('bench-probe'), subscribe: true, timeoutMs: 10_000 });
+  await probe.open({ ...target(peer.probeNode ?? peer), role: 'subscriber', token: token('bench-probe'), subscribe: true, timeoutMs: 10_000 });
   const publisher = new BenchClient(peer.protocol, () => {}, undefined);
   await publisher.open({ ...target(peer), role: 'publisher', token: token('bench-publisher'), subscribe: false, timeoutMs: 10_000 });
   return { probe, publisher };
@@ -57,7 +60,9 @@ export async function fanOut(pool, peer, { subscribers, size, seconds, rate, win
   const publish = () => publisher.send(protocol.publish(publicationData(size, now()), sent++));
   await pool.all({ cmd: 'reset' });
   const started = performance.now();
-  const cpuAtStart = { server: cpuSeconds(peer.pid), bench: cpuSeconds(process.pid) };
+  // Every server process of the peer: one, or each gateway node and Redis server of a multi-node run.
+  const serverCpu = () => (peer.pids ?? [peer.pid]).reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const cpuAtStart = { server: serverCpu(), bench: cpuSeconds(process.pid) };
   const deadline = started + seconds * 1000;
   let publishing = true;
   const pump = () => {
@@ -84,7 +89,7 @@ export async function fanOut(pool, peer, { subscribers, size, seconds, rate, win
   const elapsedSeconds = (performance.now() - started) / 1000;
   // Which side was busy: a server well under one core while the load generator is saturated means the bench was the limit.
   const cpu = {
-    server: (cpuSeconds(peer.pid) - cpuAtStart.server) / elapsedSeconds,
+    server: (serverCpu() - cpuAtStart.server) / elapsedSeconds,
     bench: (cpuSeconds(process.pid) - cpuAtStart.bench) / elapsedSeconds,
   };
   // Let what is in flight arrive (bounded) before counting loss.

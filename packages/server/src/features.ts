@@ -1,5 +1,6 @@
 import type { Broker, PresenceStore } from './broker/broker.js';
 import type { ControlBus } from './broker/control.js';
+import { ConfigError } from './config/errors.js';
 import type { RealtimeConfig } from './config/types.js';
 import type { GatewayExtension } from './extension.js';
 import type { Logger } from './log.js';
@@ -13,12 +14,24 @@ export interface Engine {
 /** The memory engine (the gateway's default) or Redis, which several nodes share. */
 export async function configuredEngine(config: RealtimeConfig, log: Logger): Promise<Engine> {
   const { type, redis } = config.engine;
-  if ((type ?? (redis.address ? 'redis' : 'memory')) === 'memory' || !redis.address) return {};
+  const { redisShards } = await import('./broker/redis-address.js');
+  const shards = redisShards(redis);
+  if ((type ?? (shards.length > 0 ? 'redis' : 'memory')) === 'memory' || shards.length === 0) return {};
   const { createRedisEngine } = await import('./broker/redis.js');
-  return createRedisEngine(
-    { url: redis.address, prefix: redis.prefix, commandTimeout: redis.command_timeout, presenceTtl: redis.presence_ttl, nodeHeartbeat: redis.node_heartbeat },
-    log,
-  );
+  const options = {
+    shards,
+    prefix: redis.prefix,
+    connectTimeout: redis.connect_timeout,
+    commandTimeout: redis.command_timeout,
+    presenceTtl: redis.presence_ttl,
+    nodeHeartbeat: redis.node_heartbeat,
+  };
+  try {
+    return await createRedisEngine(options, log);
+  } catch (error) {
+    // An unreachable or mistaken Redis is a start-up problem of the configuration: named, no stack.
+    throw new ConfigError([`engine.redis: ${(error as Error).message}`]);
+  }
 }
 
 /** The optional features the configuration turns on, as gateway extensions. */

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnrecoverablePositionError, type Broker, type BrokerEventHandler, type PresenceStore } from '../src/broker/broker.js';
 import { MemoryBroker } from '../src/broker/memory.js';
-import { createRedisEngine } from '../src/broker/redis.js';
+import { createRedisEngine, RedisKeys } from '../src/broker/redis.js';
 import { createLogger } from '../src/log.js';
 import { until } from './support/client.js';
 import { dropPrefix, redisUrl, stopRedis, uniquePrefix } from './support/redis.js';
@@ -126,7 +126,7 @@ describe('Redis broker delivery', () => {
     await node.broker.subscribe('gappy');
     const redis = new Redis(url);
     closers.push(async () => void redis.disconnect());
-    const topic = `${node.prefix}channel.gappy`;
+    const topic = new RedisKeys(node.prefix).topic('gappy');
     await redis.publish(topic, '{"o":1,"e":"E1","p":{"data":1}}');
     await redis.publish(topic, '{"o":2,"e":"E1","p":{"data":2}}');
     await redis.publish(topic, 'not json');

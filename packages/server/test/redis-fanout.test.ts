@@ -1,7 +1,7 @@
 import type { Centrifuge } from 'centrifuge';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { follow, newClient, once, until } from './support/client.js';
+import { follow, newClient, once, pollUntil, until } from './support/client.js';
 import type { ConfigFile, TestGateway } from './support/gateway.js';
 import { dropPrefix, redisUrl, stopRedis, startRedisGateway, uniquePrefix } from './support/redis.js';
 
@@ -133,13 +133,4 @@ describe('Redis engine, three in-process nodes', () => {
 function sameNodes(actual: Array<{ uid: string; num_clients: number }>, expected: Array<{ uid: string; num_clients: number }>): boolean {
   const key = (list: Array<{ uid: string; num_clients: number }>) => list.map((n) => `${n.uid}:${n.num_clients}`).sort().join(',');
   return key(actual) === key(expected);
-}
-
-async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -1,6 +1,7 @@
 import type { Centrifuge, SubscribedContext, Subscription } from 'centrifuge';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisKeys } from '../src/broker/redis-keys.js';
 import { newClient, once, until } from './support/client.js';
 import type { ConfigFile, TestGateway } from './support/gateway.js';
 import { dropPrefix, redisUrl, stopRedis, startRedisGateway, TcpForwarder, uniquePrefix } from './support/redis.js';
@@ -151,7 +152,8 @@ describe('Redis outage seen by one node', () => {
     const before = await b.api('history', { channel: 'runs:lost', limit: 0 });
 
     proxy.cut();
-    await redis.del(`${prefix}meta.runs:lost`, `${prefix}stream.runs:lost`);
+    const keys = new RedisKeys(prefix);
+    await redis.del(keys.meta('runs:lost'), keys.stream('runs:lost'));
     await publishFromB('runs:lost', 1);
 
     const resubscribed = once<SubscribedContext>(follower.sub, 'subscribed', 10_000);

@@ -21,6 +21,11 @@ export interface HistoryQuery {
 export interface HistoryPage {
   publications: Publication[];
   position: StreamPosition;
+  /**
+   * The query's `since` is of the epoch before a Redis failover, at or below what the promoted
+   * replica had: the new epoch continues it, so recovery from it may succeed.
+   */
+  continuesSince?: boolean;
 }
 
 /** Events the broker delivers to the node, from this node or any other. */

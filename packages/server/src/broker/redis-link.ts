@@ -1,13 +1,17 @@
-import { Redis, ReplyError, type RedisOptions } from 'ioredis';
+import type { EventEmitter } from 'node:events';
+import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log.js';
 import { BrokerUnavailableError } from './broker.js';
+import { describeShard, type RedisShardAddress } from './redis-address.js';
 import { EXPIRING_GET_SCRIPT, EXPIRING_SET_SCRIPT, HISTORY_SCRIPT, PUBLISH_SCRIPT } from './redis-scripts.js';
+import { ShardedPubSub } from './redis-sharded-pubsub.js';
 
 export interface RedisLinkOptions {
-  /** `redis://[:password@]host:port[/db]` */
-  url: string;
+  shard: RedisShardAddress;
   /** ms a command may take before it fails as "unavailable" (a silent Redis must not hang the API). */
   commandTimeout: number;
+  /** ms to establish a connection. */
+  connectTimeout: number;
 }
 
 type Listener = (message: string) => void;
@@ -15,61 +19,114 @@ type Listener = (message: string) => void;
 /** Commands the Lua scripts add to the command connection. */
 interface ScriptCommands {
   renumPublish(stream: string, meta: string, ...args: Array<string | number>): Promise<[number, string]>;
-  renumHistory(stream: string, meta: string, ...args: Array<string | number>): Promise<[number, string, Array<[string, string[]]>]>;
+  renumHistory(stream: string, meta: string, ...args: Array<string | number>): Promise<[number, string, Array<[string, string[]]>, string | null, string | null]>;
   renumExpiringSet(hash: string, zset: string, ...args: Array<string | number>): Promise<null>;
   renumExpiringGet(hash: string, zset: string): Promise<string[]>;
 }
 
-export type CommandConnection = Redis & ScriptCommands;
+export type CommandConnection = (Redis | Cluster) & ScriptCommands;
+
+/** Options of every connection to a Redis server, whatever the topology. */
+function serverOptions(shard: RedisShardAddress, options: RedisLinkOptions): RedisOptions {
+  return {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.commandTimeout,
+    connectTimeout: options.connectTimeout,
+    autoResubscribe: false,
+    // Reconnect quickly but without hammering a Redis that is restarting.
+    retryStrategy: (times) => Math.min(100 * times, 1000),
+    ...(shard.user ? { username: shard.user } : {}),
+    ...(shard.password ? { password: shard.password } : {}),
+    ...(shard.tls ? { tls: {} } : {}),
+  };
+}
+
+function connectionTo(shard: RedisShardAddress, options: RedisLinkOptions, connectionName: string): Redis | Cluster {
+  const common = { ...serverOptions(shard, options), connectionName };
+  switch (shard.mode) {
+    case 'standalone':
+      return new Redis({ ...common, ...shard.host, db: shard.db });
+    case 'sentinel':
+      return new Redis({
+        ...common,
+        sentinels: shard.sentinels,
+        name: shard.masterName,
+        db: shard.db,
+        ...(shard.sentinelUser ? { sentinelUsername: shard.sentinelUser } : {}),
+        ...(shard.sentinelPassword ? { sentinelPassword: shard.sentinelPassword } : {}),
+        enableTLSForSentinelMode: shard.tls,
+        // Sentinel's +switch-master moves us at once, even when the old master is still reachable.
+        failoverDetector: true,
+        // A demoted master answers writes with READONLY: ask the sentinels again.
+        reconnectOnError: (error) => error.message.startsWith('READONLY'),
+      });
+    case 'cluster': {
+      const clusterOptions: ClusterOptions = {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        redisOptions: common,
+        slotsRefreshTimeout: options.commandTimeout,
+        // Finds a promoted replica within a second even when no command met an error yet.
+        slotsRefreshInterval: 1000,
+        clusterRetryStrategy: (times) => Math.min(100 * times, 1000),
+      };
+      return new Cluster(shard.seeds, clusterOptions);
+    }
+  }
+}
 
 /**
- * The two connections a node keeps to Redis: one for commands, one in subscriber mode. Commands
- * fail fast while Redis is away (no offline queue, bounded time) and come back with a
- * `BrokerUnavailableError`; topics are resubscribed by us after a reconnect, then the reconnect
- * hooks run so that gaps can be detected.
+ * The connections a node keeps to one Redis shard: one for commands, one in subscriber mode, and
+ * on a Redis Cluster the sharded subscribers of channel topics. Commands fail fast while Redis is
+ * away (no offline queue, bounded time) and come back with a `BrokerUnavailableError`; topics are
+ * resubscribed by us after a reconnect (or a slot move), then the reconnect hooks run so that gaps
+ * can be detected.
  */
 export class RedisLink {
   readonly command: CommandConnection;
-  private readonly subscriber: Redis;
+  /** How a channel topic is published: sharded pub/sub on a cluster, so it stays in its shard. */
+  readonly channelPublish: 'publish' | 'spublish';
+  private readonly subscriber: Redis | Cluster;
+  private readonly sharded: ShardedPubSub | undefined;
   private readonly listeners = new Map<string, Listener>();
   private readonly reconnectHooks: Array<() => Promise<void>> = [];
   private subscriberWasReady = false;
   private closing = false;
-
-  /** Both connections are up: commands and pub/sub flow. */
-  get ready(): boolean {
-    return this.command.status === 'ready' && this.subscriber.status === 'ready';
-  }
   private readonly commandTimeout: number;
+  /** The shard as logs name it (no password). */
+  readonly name: string;
 
-  constructor(options: RedisLinkOptions, private readonly log: Logger) {
+  /** Every connection is up: commands and pub/sub flow. */
+  get ready(): boolean {
+    return this.command.status === 'ready' && this.subscriber.status === 'ready' && (this.sharded?.ready ?? true);
+  }
+
+  constructor(private readonly options: RedisLinkOptions, private readonly log: Logger) {
     this.commandTimeout = options.commandTimeout;
-    const common: RedisOptions = {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeout,
-      autoResubscribe: false,
-      // Reconnect quickly but without hammering a Redis that is restarting.
-      retryStrategy: (times) => Math.min(100 * times, 1000),
-    };
-    this.command = new Redis(options.url, { ...common, connectionName: 'renum-commands' }) as CommandConnection;
-    this.subscriber = new Redis(options.url, { ...common, connectionName: 'renum-subscriber' });
+    this.name = describeShard(options.shard);
+    this.command = connectionTo(options.shard, options, 'renum-commands') as CommandConnection;
+    this.subscriber = connectionTo(options.shard, options, 'renum-subscriber');
+    this.channelPublish = options.shard.mode === 'cluster' ? 'spublish' : 'publish';
+    this.sharded = this.command instanceof Cluster
+      ? new ShardedPubSub(this.command, serverOptions(options.shard, options), () => this.runReconnectHooks(), log)
+      : undefined;
     this.command.defineCommand('renumPublish', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
     this.command.defineCommand('renumHistory', { numberOfKeys: 2, lua: HISTORY_SCRIPT });
     this.command.defineCommand('renumExpiringSet', { numberOfKeys: 2, lua: EXPIRING_SET_SCRIPT });
     this.command.defineCommand('renumExpiringGet', { numberOfKeys: 2, lua: EXPIRING_GET_SCRIPT });
-    for (const [name, connection] of [['commands', this.command], ['subscriber', this.subscriber]] as const) {
+    for (const [name, connection] of [['commands', this.command as EventEmitter], ['subscriber', this.subscriber as EventEmitter]] as const) {
       // One line per outage and one per recovery, not one per reconnect attempt.
       let down = false;
       const lost = (detail: string) => {
-        if (!down && !this.closing) log.warn({ event: 'redis_down', connection: name, detail }, 'redis unreachable; retrying');
+        if (!down && !this.closing) log.warn({ event: 'redis_down', connection: name, shard: this.name, detail }, 'redis unreachable; retrying');
         down = true;
       };
       connection.on('error', (err: Error) => lost(err.message));
       connection.on('close', () => lost('connection closed'));
       connection.on('ready', () => {
-        if (down) log.info({ event: 'redis_up', connection: name }, 'redis reachable again');
+        if (down) log.info({ event: 'redis_up', connection: name, shard: this.name }, 'redis reachable again');
         down = false;
       });
     }
@@ -80,8 +137,16 @@ export class RedisLink {
     });
   }
 
+  /** Connects, and refuses a Redis that is not what the configuration says it is. */
   async connect(): Promise<void> {
+    if (this.options.shard.mode === 'cluster') await this.checkSeeds();
     await Promise.all([this.command.connect(), this.subscriber.connect()]);
+    if (this.options.shard.mode !== 'cluster') {
+      const info = await this.command.info('cluster');
+      if (/cluster_enabled:1/.test(info)) {
+        throw new Error('it is a Redis Cluster node: list the cluster in engine.redis.cluster_address (or use a redis+cluster:// address)');
+      }
+    }
   }
 
   /** Runs Redis commands; connection trouble becomes `BrokerUnavailableError`, script bugs stay as they are. */
@@ -89,14 +154,24 @@ export class RedisLink {
     try {
       return await work(this.command);
     } catch (error) {
-      if (error instanceof ReplyError && !/^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|READONLY)/.test((error as Error).message)) throw error;
+      if (error instanceof ReplyError && !/^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|READONLY|CLUSTERDOWN|MOVED|ASK)/.test((error as Error).message)) throw error;
       throw new BrokerUnavailableError(error);
     }
   }
 
-  async listen(topic: string, listener: Listener): Promise<void> {
-    this.listeners.set(topic, listener);
+  /** Publishes to a channel topic (sharded on a cluster). */
+  async publishChannel(topic: string, message: string): Promise<void> {
+    await this.run((r) => (this.channelPublish === 'spublish' ? r.spublish(topic, message) : r.publish(topic, message)));
+  }
+
+  /**
+   * Subscribes to a topic. A `sharded` topic is a channel's: on a cluster it is subscribed on the
+   * master of its slot only; the others (control topics) reach every node of the deployment.
+   */
+  async listen(topic: string, listener: Listener, sharded = false): Promise<void> {
     try {
+      if (sharded && this.sharded) return await this.sharded.listen(topic, listener);
+      this.listeners.set(topic, listener);
       await this.subscriber.subscribe(topic);
     } catch (error) {
       this.listeners.delete(topic);
@@ -104,13 +179,14 @@ export class RedisLink {
     }
   }
 
-  async unlisten(topic: string): Promise<void> {
+  async unlisten(topic: string, sharded = false): Promise<void> {
+    if (sharded && this.sharded) return this.sharded.unlisten(topic);
     if (!this.listeners.delete(topic)) return;
     // While Redis is away the subscription is gone anyway; it is not restored since the listener is gone.
     await this.subscriber.unsubscribe(topic).catch(() => undefined);
   }
 
-  /** Runs after every reconnect of the subscriber, once its topics are subscribed again. */
+  /** Runs after every reconnect of the subscriber (or move of sharded topics), once the topics are subscribed again. */
   onReconnect(hook: () => Promise<void>): void {
     this.reconnectHooks.push(hook);
   }
@@ -118,9 +194,38 @@ export class RedisLink {
   async close(): Promise<void> {
     this.closing = true;
     this.listeners.clear();
+    this.sharded?.close();
     this.subscriber.disconnect();
     // QUIT lets the commands already sent (presence removals of closing sessions) finish first.
     await this.command.quit().catch(() => this.command.disconnect());
+  }
+
+  /**
+   * A seed list must name cluster nodes: a standalone Redis among them is a configuration
+   * mistake, and a list of which none answers cannot start.
+   */
+  private async checkSeeds(): Promise<void> {
+    if (this.options.shard.mode !== 'cluster') return;
+    const failures: string[] = [];
+    for (const seed of this.options.shard.seeds) {
+      const probe = new Redis({ ...serverOptions(this.options.shard, this.options), ...seed, retryStrategy: () => null });
+      // The socket error says why (ECONNREFUSED…); the rejected connect only says "closed".
+      let cause: Error | undefined;
+      probe.on('error', (error: Error) => (cause = error));
+      try {
+        await probe.connect();
+        if (!/cluster_enabled:1/.test(await probe.info('cluster'))) {
+          throw new Error(`seed ${seed.host}:${seed.port} is a standalone Redis, not a Redis Cluster node: list it in engine.redis.address instead`);
+        }
+        return;
+      } catch (error) {
+        if ((error as Error).message.startsWith('seed ')) throw error;
+        failures.push(`${seed.host}:${seed.port} (${(cause ?? (error as Error)).message})`);
+      } finally {
+        probe.disconnect();
+      }
+    }
+    throw new Error(`no Redis Cluster seed answers: ${failures.join(', ')}`);
   }
 
   /** Both connections usually come back together; the hooks read through the command one. */
@@ -143,11 +248,15 @@ export class RedisLink {
       if (topics.length > 0) await this.subscriber.subscribe(...topics);
     } catch (err) {
       // Reconnecting again brings another 'ready' and so another attempt.
-      this.log.warn({ event: 'redis_resubscribe_failed', err: (err as Error).message }, 'redis resubscribe failed');
+      this.log.warn({ event: 'redis_resubscribe_failed', shard: this.name, err: (err as Error).message }, 'redis resubscribe failed');
       this.subscriber.disconnect(true);
       return;
     }
-    this.log.info({ event: 'redis_resubscribed', topics: topics.length }, 'redis reconnected, topics resubscribed');
+    this.log.info({ event: 'redis_resubscribed', shard: this.name, topics: topics.length }, 'redis reconnected, topics resubscribed');
+    await this.runReconnectHooks();
+  }
+
+  private async runReconnectHooks(): Promise<void> {
     await this.commandConnectionReady();
     for (const hook of this.reconnectHooks) {
       await hook().catch((err) => this.log.error({ err }, 'redis reconnect hook failed'));

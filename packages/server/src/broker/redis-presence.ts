@@ -2,6 +2,7 @@ import type { ClientInfo } from '@renum-realtime/protocol';
 import type { Logger } from '../log.js';
 import type { PresenceStats, PresenceStore } from './broker.js';
 import type { RedisLink } from './redis-link.js';
+import type { RedisShards } from './redis-shards.js';
 
 /**
  * A Redis hash whose entries expire one by one: an expiry zset beside it holds each field's
@@ -41,7 +42,7 @@ export class RedisPresence implements PresenceStore {
   private readonly refresher: NodeJS.Timeout;
 
   constructor(
-    private readonly link: RedisLink,
+    private readonly shards: RedisShards,
     private readonly keyOf: (channel: string) => { hash: string; expiry: string },
     private readonly ttl: number,
     private readonly log: Logger,
@@ -88,7 +89,7 @@ export class RedisPresence implements PresenceStore {
 
   private hash(channel: string): ExpiringHash {
     const { hash, expiry } = this.keyOf(channel);
-    return new ExpiringHash(this.link, hash, expiry, this.ttl);
+    return new ExpiringHash(this.shards.of(channel), hash, expiry, this.ttl);
   }
 
   private async refresh(): Promise<void> {

@@ -10,13 +10,25 @@ import {
 } from './broker.js';
 import type { ControlBus } from './control.js';
 import { newEpoch } from './memory.js';
+import { describeShard, redisShards, type RedisShardAddress } from './redis-address.js';
 import { RedisControl } from './redis-control.js';
+import { RedisKeys } from './redis-keys.js';
 import { RedisLink } from './redis-link.js';
 import { RedisPresence } from './redis-presence.js';
+import { RedisShards } from './redis-shards.js';
+
+export { RedisKeys } from './redis-keys.js';
 
 export interface RedisBrokerOptions {
-  /** `redis://[:password@]host:port[/db]` */
-  url: string;
+  /**
+   * Where Redis is: one address (`redis://`, `redis+cluster://`, `redis+sentinel://`, see
+   * redis-address.ts) or several, one per shard. Ignored when `shards` is given.
+   */
+  url?: string | string[];
+  /** The shards, already resolved from the configuration (`redisShards`). */
+  shards?: RedisShardAddress[];
+  /** ms to establish a connection to Redis. */
+  connectTimeout?: number;
   /** Put before every key and topic, so that several deployments can share one Redis. */
   prefix?: string;
   /** ms before a Redis command counts as failed (API answers "temporarily unavailable"). */
@@ -27,22 +39,7 @@ export interface RedisBrokerOptions {
   nodeHeartbeat?: number;
 }
 
-export const REDIS_DEFAULTS = { prefix: 'renum:', commandTimeout: 1000, presenceTtl: 60_000, nodeHeartbeat: 3000 } as const;
-
-/** Every Redis key and topic name the engine uses. */
-export class RedisKeys {
-  constructor(readonly prefix: string) {}
-  stream = (channel: string) => `${this.prefix}stream.${channel}`;
-  meta = (channel: string) => `${this.prefix}meta.${channel}`;
-  topic = (channel: string) => `${this.prefix}channel.${channel}`;
-  presence = (channel: string) => ({ hash: `${this.prefix}presence.${channel}`, expiry: `${this.prefix}presence-expiry.${channel}` });
-  get control(): string {
-    return `${this.prefix}control`;
-  }
-  get nodes() {
-    return { hash: `${this.prefix}nodes`, expiry: `${this.prefix}nodes-expiry` };
-  }
-}
+export const REDIS_DEFAULTS = { prefix: 'renum:', commandTimeout: 1000, connectTimeout: 1000, presenceTtl: 60_000, nodeHeartbeat: 3000 } as const;
 
 /** A pub/sub message on a channel topic: a publication (with its position when kept), a join or a leave. */
 interface TopicMessage {
@@ -69,45 +66,47 @@ export class RedisBroker implements Broker {
   private readonly positions = new Map<string, StreamPosition | undefined>();
 
   constructor(
-    private readonly link: RedisLink,
+    private readonly shards: RedisShards,
     private readonly keys: RedisKeys,
     private readonly presence: RedisPresence,
     private readonly log: Logger,
   ) {}
 
+  /** Every shard is up; with several shards, a shard that is down fails only its own channels. */
   available(): boolean {
-    return this.link.ready;
+    return this.shards.links.every((link) => link.ready);
   }
 
   async start(handler: BrokerEventHandler): Promise<void> {
     this.handler = handler;
-    this.link.onReconnect(() => this.checkPositions());
+    for (const link of this.shards.links) link.onReconnect(() => this.checkPositions(link));
   }
 
   async publish(channel: string, publication: Publication, history: HistoryOptions): Promise<StreamPosition | undefined> {
     const json = JSON.stringify(publication);
     if (history.size > 0 && history.ttl > 0) {
       const metaTtl = Math.max(history.metaTtl, history.ttl);
-      const [offset, epoch] = await this.link.run((r) =>
-        r.renumPublish(this.keys.stream(channel), this.keys.meta(channel), newEpoch(), json, history.size, history.ttl, metaTtl, this.keys.topic(channel)),
+      const link = this.shards.of(channel);
+      const [offset, epoch] = await link.run((r) =>
+        r.renumPublish(this.keys.stream(channel), this.keys.meta(channel), newEpoch(), json, history.size, history.ttl, metaTtl, this.keys.topic(channel), link.channelPublish),
       );
       return toPosition(offset, epoch);
     }
-    await this.link.run((r) => r.publish(this.keys.topic(channel), `{"p":${json}}`));
+    await this.shards.of(channel).publishChannel(this.keys.topic(channel), `{"p":${json}}`);
     return undefined;
   }
 
   async publishJoin(channel: string, info: ClientInfo): Promise<void> {
-    await this.link.run((r) => r.publish(this.keys.topic(channel), JSON.stringify({ j: info })));
+    await this.shards.of(channel).publishChannel(this.keys.topic(channel), JSON.stringify({ j: info }));
   }
 
   async publishLeave(channel: string, info: ClientInfo): Promise<void> {
-    await this.link.run((r) => r.publish(this.keys.topic(channel), JSON.stringify({ l: info })));
+    await this.shards.of(channel).publishChannel(this.keys.topic(channel), JSON.stringify({ l: info }));
   }
 
   async subscribe(channel: string): Promise<void> {
     this.positions.set(channel, undefined);
-    await this.link.listen(this.keys.topic(channel), (message) => this.receive(channel, message));
+    await this.shards.of(channel).listen(this.keys.topic(channel), (message) => this.receive(channel, message), true);
     // Read after subscribing: anything published later arrives as a message, so gaps can be told.
     const current = await this.currentPosition(channel);
     if (current && this.positions.has(channel) && this.positions.get(channel) === undefined) this.positions.set(channel, current);
@@ -115,35 +114,38 @@ export class RedisBroker implements Broker {
 
   async unsubscribe(channel: string): Promise<void> {
     this.positions.delete(channel);
-    await this.link.unlisten(this.keys.topic(channel));
+    await this.shards.of(channel).unlisten(this.keys.topic(channel), true);
   }
 
   async history(channel: string, query: HistoryQuery, history: HistoryOptions): Promise<HistoryPage> {
     const metaTtl = Math.max(history.metaTtl, history.ttl);
-    const [top, epoch, entries] = await this.link.run((r) =>
+    const [top, epoch, entries, epochBeforeFailover, topBeforeFailover] = await this.shards.of(channel).run((r) =>
       r.renumHistory(this.keys.stream(channel), this.keys.meta(channel), newEpoch(), metaTtl, query.since?.offset ?? -1, query.limit, query.reverse ? '1' : '0'),
     );
     const position = toPosition(top, epoch);
-    if (query.since && query.since.epoch !== '' && query.since.epoch !== position.epoch) throw new UnrecoverablePositionError(channel);
+    const since = query.since;
+    // A position of the epoch before a failover is good up to what the promoted replica had.
+    const survivedFailover = since?.epoch === epochBeforeFailover && since.offset <= Number(topBeforeFailover);
+    if (since && since.epoch !== '' && since.epoch !== position.epoch && !survivedFailover) throw new UnrecoverablePositionError(channel);
     const publications = entries.map(([id, fields]) => {
       const publication = JSON.parse(fields[fields.indexOf('d') + 1]!) as Publication;
       return { ...publication, offset: Number(id.slice(0, id.indexOf('-'))) };
     });
-    return { publications, position };
+    return survivedFailover ? { publications, position, continuesSince: true } : { publications, position };
   }
 
   async removeHistory(channel: string): Promise<void> {
-    await this.link.run((r) => r.del(this.keys.stream(channel)));
+    await this.shards.of(channel).run((r) => r.del(this.keys.stream(channel)));
   }
 
   async close(): Promise<void> {
     this.presence.close();
-    await this.link.close();
+    await Promise.all(this.shards.links.map((link) => link.close()));
   }
 
   /** The stream's position now, or undefined when the channel keeps no stream. */
   private async currentPosition(channel: string): Promise<StreamPosition | undefined> {
-    const [epoch, top] = await this.link.run((r) => r.hmget(this.keys.meta(channel), 'e', 's'));
+    const [epoch, top] = await this.shards.of(channel).run((r) => r.hmget(this.keys.meta(channel), 'e', 's'));
     return epoch ? toPosition(top ?? 0, epoch) : undefined;
   }
 
@@ -171,9 +173,10 @@ export class RedisBroker implements Broker {
     handler.onPublication(channel, { ...message.p, offset: position.offset }, position);
   }
 
-  /** After a reconnect: any channel whose stream moved while the link was down has a gap here. */
-  private async checkPositions(): Promise<void> {
-    await Promise.all([...this.positions.keys()].map(async (channel) => {
+  /** After a reconnect of a shard: any of its channels whose stream moved while the link was down has a gap here. */
+  private async checkPositions(link: RedisLink): Promise<void> {
+    const channels = [...this.positions.keys()].filter((channel) => this.shards.of(channel) === link);
+    await Promise.all(channels.map(async (channel) => {
       const before = this.positions.get(channel);
       let current: StreamPosition | undefined;
       let moved: boolean;
@@ -193,30 +196,31 @@ export class RedisBroker implements Broker {
   }
 }
 
-function redactedUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
-}
-
-/** The Redis engine of a multi-node deployment: broker, presence and control bus on one link. */
+/** The Redis engine of a multi-node deployment: broker, presence and control bus over one or more shards. */
 export async function createRedisEngine(options: RedisBrokerOptions, log: Logger): Promise<{ broker: RedisBroker; presence: RedisPresence; control: ControlBus }> {
   // Field by field, so that an option passed as undefined keeps its default.
   const settings = {
-    url: options.url,
     prefix: options.prefix ?? REDIS_DEFAULTS.prefix,
     commandTimeout: options.commandTimeout ?? REDIS_DEFAULTS.commandTimeout,
+    connectTimeout: options.connectTimeout ?? REDIS_DEFAULTS.connectTimeout,
     presenceTtl: options.presenceTtl ?? REDIS_DEFAULTS.presenceTtl,
     nodeHeartbeat: options.nodeHeartbeat ?? REDIS_DEFAULTS.nodeHeartbeat,
   };
-  const link = new RedisLink({ url: settings.url, commandTimeout: settings.commandTimeout }, log);
-  try {
-    await link.connect();
-  } catch (error) {
-    await link.close();
-    throw new Error(`cannot connect to Redis at ${redactedUrl(settings.url)}: ${(error as Error).message}`, { cause: error });
+  const shards = options.shards ?? redisShards({ ...(options.url ? { address: options.url } : {}) });
+  if (shards.length === 0) throw new Error('the Redis engine needs at least one address');
+  const links = shards.map((shard) => new RedisLink({ shard, commandTimeout: settings.commandTimeout, connectTimeout: settings.connectTimeout }, log));
+  // Every shard must be there at start: a mistyped address is found now, not at the first publish.
+  const outcomes = await Promise.allSettled(links.map((link) => link.connect()));
+  const failed = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [`${describeShard(shards[i]!)}: ${(outcome.reason as Error).message}`] : []));
+  if (failed.length > 0) {
+    await Promise.all(links.map((link) => link.close()));
+    throw new Error(`cannot connect to Redis at ${failed.join('; ')}`);
   }
+  if (links.length > 1) log.info({ event: 'redis_sharding', shards: shards.map(describeShard) }, `redis sharding over ${links.length} shards`);
   const keys = new RedisKeys(settings.prefix);
-  const presence = new RedisPresence(link, keys.presence, settings.presenceTtl, log);
-  const broker = new RedisBroker(link, keys, presence, log);
-  const control = new RedisControl(link, keys.control, keys.nodes, settings.nodeHeartbeat, log);
+  const ring = new RedisShards(links);
+  const presence = new RedisPresence(ring, keys.presence, settings.presenceTtl, log);
+  const broker = new RedisBroker(ring, keys, presence, log);
+  const control = new RedisControl(ring.first, keys.control, keys.nodes, settings.nodeHeartbeat, log);
   return { broker, presence, control };
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { describeTopology } from '../broker/redis-address.js';
 import { listEnvVars } from '../config/env.js';
 import { readFileSync } from 'node:fs';
 import { explainCentrifugoConfig, type KeyMapping } from '../config/centrifugo-explain.js';
@@ -63,6 +64,8 @@ export async function runCheckConfig(argv: string[]): Promise<number> {
     // The same secrets `serve` and `token` use: in the local profile they are generated once.
     const { config, generated } = ensureLocalSecrets(loaded.config);
     process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+    // stderr: stdout stays the JSON a script can parse.
+    process.stderr.write(`${describeTopology(config.engine).join('\n')}\n`);
     const secrets = secretSources(config, loaded.sources, generated);
     const width = Math.max(...secrets.map((s) => s.key.length)) + 2;
     process.stderr.write(`secrets (${config.environment} profile; values not shown):\n`);

@@ -1,3 +1,4 @@
+import { redisShards } from '../broker/redis-address.js';
 import { isInsecureOrigin, isMatchAllPattern } from '../policy/origin.js';
 import { showValue } from './problems.js';
 import type { ParsedConfig } from './schema.js';
@@ -29,8 +30,14 @@ function tlsProblems(config: MergedConfig, cwd: string): string[] {
 }
 
 function engineProblems(config: MergedConfig): string[] {
-  if (config.engine.type !== 'redis' || config.engine.redis.address) return [];
-  return ['engine.redis.address: required when engine.type is "redis" — set it (or REALTIME_REDIS_URL) to redis://host:6379'];
+  let shards: number;
+  try {
+    shards = redisShards(config.engine.redis).length;
+  } catch (error) {
+    return [(error as Error).message];
+  }
+  if (config.engine.type !== 'redis' || shards > 0) return [];
+  return ['engine.redis.address: required when engine.type is "redis" — set it (or REALTIME_REDIS_URL) to redis://host:6379, or set engine.redis.cluster_address or sentinel_address'];
 }
 
 function originProblems(config: MergedConfig, environment: Environment): string[] {

@@ -13,6 +13,12 @@ import type { Environment } from './types.js';
 
 const NAMESPACE_NAME = /^[-a-zA-Z0-9_.]+$/;
 
+/** One `engine.redis.address` entry, in any form centrifuge's `optionsFromAddress` reads. */
+const redisAddress = z
+  .string()
+  .regex(/^(rediss?(\+cluster|\+sentinel)?:\/\/|[^:/\s]+:\d+)/, { error: 'must be a redis://, rediss://, redis+cluster:// or redis+sentinel:// URL or host:port, e.g. redis://127.0.0.1:6379/0' });
+
+
 /**
  * A Go duration string. Centrifugo also reads a JSON number as nanoseconds; `centrifugoForms`
  * turns such a number into a string before parsing, so a bare number reaching this schema is one
@@ -363,11 +369,25 @@ export const configSchema = z.strictObject({
       redis: z
         .strictObject({
           address: z
-            .string()
-            .regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0' })
+            .union([redisAddress, z.array(redisAddress)])
             .optional()
-            .describe('redis://[:password@]host:port[/db]'),
+            .describe('redis://[user:password@]host:port[/db]; a list (or comma-separated URLs) shards channels over independent Redis instances; redis+cluster:// or redis+sentinel:// URLs work too'),
+          cluster_address: z
+            .array(z.string().min(1))
+            .optional()
+            .describe('Redis Cluster seed nodes, host:port comma-separated; several entries shard over several clusters'),
+          sentinel_address: z
+            .array(z.string().min(1))
+            .optional()
+            .describe('Redis Sentinel addresses, host:port comma-separated; several entries shard over several masters'),
+          sentinel_master_name: z.string().min(1).optional().describe('name of the master the sentinels watch (required with sentinel_address)'),
+          sentinel_user: z.string().optional().describe('user for the sentinels (Redis ACL)'),
+          sentinel_password: z.string().optional().describe('password for the sentinels'),
+          user: z.string().optional().describe('Redis user (ACL), for addresses without one'),
+          password: z.string().optional().describe('Redis password, for addresses without one'),
+          db: z.number().int().min(0).optional().describe('Redis database for addresses without one (not on a cluster)'),
           prefix: z.string().default('renum:').describe('put before every key, so several deployments can share one Redis'),
+          connect_timeout: duration('1s', 'time to establish a connection to Redis'),
           command_timeout: duration('1s', 'a Redis command slower than this fails (API answers temporarily unavailable)'),
           presence_ttl: duration('60s', 'presence entries of a node that stopped refreshing them expire after this'),
           node_heartbeat: duration('3s', 'node registry heartbeat; a node leaves info after three missed beats'),

@@ -4,6 +4,8 @@
  * milliseconds, then frozen. Key names follow Centrifugo v6 where Centrifugo has the concept.
  */
 
+import type { RedisAddressConfig } from '../broker/redis-address.js';
+
 export const ENVIRONMENTS = ['local', 'staging', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
@@ -221,9 +223,11 @@ export interface RealtimeConfig {
   /** Where channels, history and presence are shared: this process, or Redis for several nodes. */
   engine: {
     type?: 'memory' | 'redis';
-    redis: {
-      address?: string;
+    /** Where Redis is (see broker/redis-address.ts for the address forms) and how the engine uses it. */
+    redis: RedisAddressConfig & {
       prefix: string;
+      /** ms */
+      connect_timeout: number;
       /** ms */
       command_timeout: number;
       /** ms */

@@ -1,9 +1,15 @@
+import { redisShards, type RedisShardAddress } from '../broker/redis-address.js';
 import { ConfigError } from '../config/errors.js';
 import type { RealtimeConfig } from '../config/types.js';
 import type { GatewayExtension } from '../extension.js';
 import { createUserStatusExtension } from '../status/extension.js';
 import { createWebhooksExtension } from './extension.js';
 import { secretKey } from './signature.js';
+
+function standaloneUrl(shard: Extract<RedisShardAddress, { mode: 'standalone' }>): string {
+  const auth = shard.password ? `${encodeURIComponent(shard.user ?? '')}:${encodeURIComponent(shard.password)}@` : '';
+  return `${shard.tls ? 'rediss' : 'redis'}://${auth}${shard.host.host}:${shard.host.port}/${shard.db}`;
+}
 
 /**
  * `user_status` and `webhooks` from the config, as extensions. Webhooks need the status tracker
@@ -22,13 +28,18 @@ export function lifecycleExtensions(config: RealtimeConfig): GatewayExtension[] 
       problems.push(`${(error as Error).message} — generate one with: node -e "console.log('whsec_' + require('crypto').randomBytes(24).toString('base64'))"`);
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-
   const redis = (engine.type ?? (engine.redis.address ? 'redis' : 'memory')) === 'redis' ? engine.redis : undefined;
+  // The status store keeps one Redis of its own: the first standalone shard, the same on every node.
+  const shard = redis ? redisShards(redis)[0] : undefined;
+  if (shard && shard.mode !== 'standalone') {
+    problems.push(`user_status: keeping who is online in a Redis ${shard.mode} is not supported yet — use a standalone engine.redis.address (or shards), or turn user_status and webhooks off`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const url = shard?.mode === 'standalone' ? standaloneUrl(shard) : undefined;
   const tracker = createUserStatusExtension({
     offlineGrace: status.offline_grace,
     lastSeenTtl: status.last_seen_ttl,
-    ...(redis?.address ? { redis: { url: redis.address, prefix: redis.prefix, commandTimeout: redis.command_timeout, nodeLease: redis.node_heartbeat * 3 } } : {}),
+    ...(redis && url ? { redis: { url, prefix: redis.prefix, commandTimeout: redis.command_timeout, nodeLease: redis.node_heartbeat * 3 } } : {}),
   });
   if (!webhooks.enabled) return [tracker];
   return [

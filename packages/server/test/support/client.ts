@@ -35,6 +35,16 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
   }
 }
 
+/** Reads until `done` says the value is as expected, or the time is up; returns the last value read. */
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Subscribes and records each publication's offset and data, in arrival order. */
 export async function follow(client: Centrifuge, channel: string): Promise<{ sub: Subscription; offsets: number[]; data: unknown[] }> {
   const sub = client.newSubscription(channel);

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Centrifuge } from 'centrifuge';
 import { Redis } from 'ioredis';
 import { createRedisEngine, type RedisBrokerOptions } from '../../src/broker/redis.js';
 import { createLogger } from '../../src/log.js';
+import { newClient } from './client.js';
 import { startGateway, type ConfigFile, type TestGateway } from './gateway.js';
 
 function reachable(port: number): Promise<boolean> {
@@ -81,6 +83,31 @@ export async function dropPrefix(url: string, prefix: string): Promise<void> {
 export async function startRedisGateway(options: RedisBrokerOptions, overrides: ConfigFile = {}): Promise<TestGateway> {
   const engine = await createRedisEngine(options, createLogger((process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent'));
   return startGateway(overrides, undefined, { engine });
+}
+
+/** In-process gateway nodes on one Redis engine address, and the clients a test opened on them. */
+export class RedisDeployment {
+  readonly clients: Centrifuge[] = [];
+
+  private constructor(readonly nodes: TestGateway[]) {}
+
+  static async start(count: number, options: RedisBrokerOptions, config: ConfigFile): Promise<RedisDeployment> {
+    return new RedisDeployment(await Promise.all(Array.from({ length: count }, () => startRedisGateway(options, config))));
+  }
+
+  /** An official client connected to `node` as `user`, disconnected by `close`. */
+  async connect(node: TestGateway, user: string): Promise<Centrifuge> {
+    const client = newClient(node.url, { token: await node.token(user) });
+    this.clients.push(client);
+    client.connect();
+    await client.ready(3000);
+    return client;
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.clients) client.disconnect();
+    await Promise.all(this.nodes.map((node) => node.close()));
+  }
 }
 
 /**

@@ -66,7 +66,8 @@ async function position(session: Session, spec: ChannelSpec, setup: SubscribeSet
     if (!page) page = await broker.history(spec.name, { limit: 0 }, historyOptions);
     const top = page.position.offset;
     const pubs = page.publications;
-    const recovered = epochMatches(epoch, page.position.epoch) && pubs.length <= max && (pubs.length === 0
+    // A position the broker vouches for across a failover (a new epoch, nothing lost) recovers too.
+    const recovered = (epochMatches(epoch, page.position.epoch) || page.continuesSince === true) && pubs.length <= max && (pubs.length === 0
       ? top === offset
       : pubs[0]!.offset === offset + 1 && pubs[pubs.length - 1]!.offset === top);
     result.was_recovering = true;
