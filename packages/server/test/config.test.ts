@@ -58,9 +58,21 @@ describe('loadConfig: defaults and sources', () => {
   });
 
   it('defaults allowed_origins to an empty list outside local', () => {
-    const keys = { client: { token: { hmac_secret_key: 'secret' } }, http_api: { key: 'k' } };
+    const keys = { client: { token: { hmac_secret_key: 's'.repeat(32) } }, http_api: { key: 'k' } };
     expect(loadFile(keys, { env: 'staging' }).client.allowed_origins).toEqual([]);
-    expect(loadFile(keys, { env: 'production' }).client.allowed_origins).toEqual([]);
+    // Production refuses to start that way: every browser would be refused (below).
+    expect(problemsOf(() => loadFile(keys, { env: 'production' }))).toEqual([
+      'client.allowed_origins: empty in the production profile, so every browser would be refused — list your front end\'s origins, e.g. ["https://app.example.com"] (REALTIME_ALLOWED_ORIGINS)',
+    ]);
+  });
+
+  it('refuses weak keys outside local: a short HMAC secret, a private key where a public one belongs', () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    expect(problemsOf(() => loadFile({ client: { allowed_origins: ['https://a.example'], token: { hmac_secret_key: 'secret' } }, http_api: { key: 'k' } }, { env: 'staging' }))).toEqual([
+      'client.token.hmac_secret_key: 6 bytes is too short in the staging profile — use at least 32 random bytes (openssl rand -base64 32)',
+    ]);
+    expect(problemsOf(() => loadFile({ client: { token: { rsa_public_key: privateKey } }, http_api: { key: 'k' } }, { env: 'staging' }))[0]).toMatch(/^client\.token\.rsa_public_key: is a private key — give the public key/);
+    expect(loadFile({ client: { token: { hmac_secret_key: 'secret' } } }).client.token.hmac_secret_key).toBe('secret');
   });
 
   it('merges environments.<env> over the base: objects merge, arrays replace', () => {
@@ -251,14 +263,14 @@ describe('loadConfig: profile rules', () => {
 
   it('requires a token key and an API key in staging and production, with the documented escapes', () => {
     for (const env of ['staging', 'production']) {
-      expect(problemsOf(() => loadFile({}, { env }))).toEqual([
+      expect(problemsOf(() => loadFile({ client: { allowed_origins: ['https://a.example'] } }, { env }))).toEqual([
         `client.token: no token key in the ${env} profile — set client.token.hmac_secret_key (REALTIME_TOKEN_SECRET), rsa_public_key, ecdsa_public_key or jwks_public_endpoint, or set client.allow_anonymous_connect_without_token: true`,
         `http_api.key: empty in the ${env} profile — set http_api.key (REALTIME_API_KEY)${env === 'staging' ? ', or set http_api.insecure: true' : ''}`,
       ]);
     }
     const open = loadFile({ client: { allow_anonymous_connect_without_token: true }, http_api: { insecure: true } }, { env: 'staging' });
     expect(open.http_api.insecure).toBe(true);
-    expect(loadFile({ client: { token: { jwks_public_endpoint: 'https://auth.example/jwks' } }, http_api: { key: 'k' } }, { env: 'production' }).environment).toBe('production');
+    expect(loadFile({ client: { allowed_origins: ['https://a.example'], token: { jwks_public_endpoint: 'https://auth.example/jwks' } }, http_api: { key: 'k' } }, { env: 'production' }).environment).toBe('production');
   });
 
   it('reports schema and profile problems together', () => {
@@ -330,8 +342,9 @@ describe('runCheckConfig', () => {
     capture();
     const file = writeJson({ client: { ping_interval: 25 } });
     expect(await runCheckConfig(['--config', file, '--env', 'production'])).toBe(1);
-    expect(err.split('\n')[0]).toBe('invalid configuration (3 problems):');
+    expect(err.split('\n')[0]).toBe('invalid configuration (4 problems):');
     expect(err).toContain('client.ping_interval: a duration needs a unit (25)');
+    expect(err).toContain('client.allowed_origins: empty in the production profile');
     expect(out).toBe('');
   });
 

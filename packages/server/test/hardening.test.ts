@@ -52,6 +52,14 @@ describe('deep JSON is refused at the door', () => {
     client.disconnect();
   });
 
+  it('refuses a token whose claims nest past the limit with 107, so presence never holds it', async () => {
+    const raw = await RawClient.open(gw.url);
+    const token = await gw.token('deep-claims', { info: nested(100) });
+    const reply = raw.next((m) => m.id === 1);
+    raw.send({ id: 1, connect: { token } });
+    expect((await reply).error).toMatchObject({ code: 107, message: 'bad request: token claims nested deeper than 32 levels' });
+  });
+
   it('answers an API body nested past the limit with HTTP 400 naming it', async () => {
     const response = await fetch(`${gw.apiUrl}/publish`, {
       method: 'POST', headers: { 'X-API-Key': TEST_API_KEY }, body: `{"channel":"chat:deep","data":${'['.repeat(6000)}1${']'.repeat(6000)}}`,

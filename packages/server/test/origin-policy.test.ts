@@ -143,7 +143,7 @@ describe('runCheckOrigin', () => {
     return file;
   };
   const production = {
-    environments: { production: { client: { allowed_origins: ['https://renum.com.br', 'https://renum-*.vercel.app'], token: { hmac_secret_key: 'secret' } }, http_api: { key: 'k' } } },
+    environments: { production: { client: { allowed_origins: ['https://renum.com.br', 'https://renum-*.vercel.app'], token: { hmac_secret_key: 's'.repeat(32) } }, http_api: { key: 'k' } } },
   };
 
   it('prints the deciding rule and exits 0 when allowed, 1 when denied', async () => {

@@ -15,12 +15,36 @@ export function hasTokenKey(token: Partial<TokenConfig>): boolean {
 
 export function crossFieldProblems(config: MergedConfig, environment: Environment, cwd: string): string[] {
   return [
+    ...keyStrengthProblems(config, environment),
     ...originProblems(config, environment),
     ...clientProblems(config, environment),
     ...httpApiProblems(config, environment),
     ...engineProblems(config),
     ...tlsProblems(config, cwd),
   ];
+}
+
+/** RFC 7518 §3.2: an HS256 key must be at least as long as the hash, 32 bytes. */
+const MIN_HMAC_BYTES = 32;
+
+/** Outside `local`, a short HMAC secret is refused: it can be guessed offline from any one token. */
+function keyStrengthProblems(config: MergedConfig, environment: Environment): string[] {
+  if (environment === 'local') return [];
+  const problems: string[] = [];
+  const secrets: Array<[string, string | undefined]> = [
+    ['client.token.hmac_secret_key', config.client.token.hmac_secret_key],
+    ['client.token.hmac_previous_secret_key', config.client.token.hmac_previous_secret_key],
+    ['client.subscription_token.hmac_secret_key', config.client.subscription_token.hmac_secret_key],
+  ];
+  for (const [key, secret] of secrets) {
+    if (secret !== undefined && secret !== '' && Buffer.byteLength(secret) < MIN_HMAC_BYTES) {
+      problems.push(`${key}: ${Buffer.byteLength(secret)} bytes is too short in the ${environment} profile — use at least ${MIN_HMAC_BYTES} random bytes (openssl rand -base64 32)`);
+    }
+  }
+  if (environment === 'production' && config.client.allowed_origins.length === 0 && !config.client.allow_anonymous_connect_without_token) {
+    problems.push('client.allowed_origins: empty in the production profile, so every browser would be refused — list your front end\'s origins, e.g. ["https://app.example.com"] (REALTIME_ALLOWED_ORIGINS)');
+  }
+  return problems;
 }
 
 function tlsProblems(config: MergedConfig, cwd: string): string[] {

@@ -78,6 +78,11 @@ function publicKey(type: 'rsa' | 'ec', description: string) {
     .string()
     .transform((value) => value.replace(/\\n/g, '\n'))
     .superRefine((pem, ctx) => {
+      // createPublicKey derives a public key from a private one: a private key here is a leaked secret.
+      if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+        ctx.addIssue({ code: 'custom', message: 'is a private key — give the public key ("-----BEGIN PUBLIC KEY-----"; openssl pkey -in key.pem -pubout), and keep the private one where tokens are signed' });
+        return;
+      }
       try {
         const key = createPublicKey(pem);
         const kind = key.asymmetricKeyType ?? '';

@@ -1,4 +1,4 @@
-import { DisconnectCodes, ErrorCodes, type CommandRequests, type ConnectResult } from '@renum-realtime/protocol';
+import { DisconnectCodes, ErrorCodes, nestsDeeperThan, type CommandRequests, type ConnectResult } from '@renum-realtime/protocol';
 import { TokenError } from '../../auth/errors.js';
 import type { ConnectionClaims } from '../../auth/verifier.js';
 import type { ChannelSpec } from '../channels/namespace.js';
@@ -71,6 +71,10 @@ export async function handleConnect(session: Session, request: CommandRequests['
     throw new DisconnectError(DisconnectCodes.connectionLimit, 'connection limit: this node is full');
   }
   const { claims, data } = await authenticate(session, request);
+  // Claims land in presence, pushes and history: past the depth limit they could not be sent back.
+  if (nestsDeeperThan(claims, limits.json_max_depth + 2)) {
+    throw new CommandError({ ...ErrorCodes.badRequest, message: `bad request: token claims nested deeper than ${limits.json_max_depth} levels` }, 'json_max_depth');
+  }
   if (claims.user !== '' && limits.user_connection_limit > 0 && sessions.countForUser(claims.user) >= limits.user_connection_limit) {
     throw new DisconnectError(DisconnectCodes.connectionLimit, 'connection limit: too many connections for this user');
   }
