@@ -34,13 +34,21 @@ export function envFindings(envFiles: ProjectFile[], reads: EnvRead[]): Finding[
   const publicReads = reads.filter((r) => r.name.startsWith('NEXT_PUBLIC_'));
   const readNames = new Set(reads.map((r) => r.name));
 
+  // Names read on one line (`A ?? B`, one call given both) are alternatives the code chooses
+  // between: one of them defined is enough, and they are not two names for one address.
+  const lineOf = (r: EnvRead) => `${r.file}:${r.line}`;
+  const alternatives = (name: string): Set<string> => {
+    const lines = new Set(publicReads.filter((r) => r.name === name).map(lineOf));
+    return new Set(publicReads.filter((r) => lines.has(lineOf(r))).map((r) => r.name));
+  };
   const modes: BuildMode[] = ['development', 'production'];
   const loaded = new Map(modes.map((mode) => [mode, parsed.filter(({ file }) => modesOf(file.path).includes(mode))]));
   for (const name of new Set(publicReads.map((r) => r.name))) {
     const first = publicReads.find((r) => r.name === name)!;
     const others = publicReads.filter((r) => r.name === name).length - 1;
     const where = others > 0 ? ` (and ${others} more read${others > 1 ? 's' : ''})` : '';
-    const missing = modes.filter((mode) => loaded.get(mode)!.length > 0 && !loaded.get(mode)!.some(({ entries }) => entries.some((e) => e.name === name)));
+    const names = alternatives(name);
+    const missing = modes.filter((mode) => loaded.get(mode)!.length > 0 && !loaded.get(mode)!.some(({ entries }) => entries.some((e) => names.has(e.name))));
     if (missing.length > 0) {
       const details = missing.map((mode) => {
         const files = loaded.get(mode)!;
@@ -55,7 +63,8 @@ export function envFindings(envFiles: ProjectFile[], reads: EnvRead[]): Finding[
 
   // Different names for the same address: report every name but the most read one.
   const addressNames = [...new Set(publicReads.filter((r) => isAddressName(r.name)).map((r) => r.name))];
-  if (addressNames.length > 1) {
+  const oneAddress = addressNames.every((name) => addressNames.every((other) => alternatives(name).has(other)));
+  if (addressNames.length > 1 && !oneAddress) {
     const count = (name: string) => publicReads.filter((r) => r.name === name).length;
     const main = addressNames.reduce((a, b) => (count(b) > count(a) ? b : a));
     const mainRead = publicReads.find((r) => r.name === main)!;
