@@ -1,5 +1,5 @@
 import { connectingCodes, disconnectedCodes } from 'centrifuge';
-import { DisconnectCodes, type DisconnectCodeName } from '@renum-realtime/protocol';
+import { DisconnectCodes, type DisconnectCodeName } from '@renum-realtime/protocol/codes';
 
 /**
  * Close codes in plain words for a banner. Gateway codes come from the protocol table, so a new

@@ -1,5 +1,5 @@
 import { Centrifuge, UnauthorizedError, type Options, type TransportEndpoint, type TransportName } from 'centrifuge';
-import { DisconnectCodes } from '@renum-realtime/protocol';
+import { DisconnectCodes } from '@renum-realtime/protocol/codes';
 import { realtimeEndpoints } from '../endpoints.js';
 import { describeClose } from '../words.js';
 import type { ChannelStateStore } from './channel-state.js';

@@ -38,6 +38,12 @@ export async function startFallbackPeer(upgrade: 'refuse' | 'hang'): Promise<Fal
       response.writeHead(204).end();
       return;
     }
+    // Commands after connect: taken and left unanswered, so the stream stays the one in use (a 404
+    // would make the SDK drop the transport and start over).
+    if (request.method === 'POST' && request.url === '/emulation') {
+      response.writeHead(204).end();
+      return;
+    }
     if (request.method === 'POST' && request.url === '/connection/http_stream') {
       const connect = JSON.parse(text.split('\n')[0]!) as { id: number };
       peer.streams++;
