@@ -6,26 +6,8 @@ import { Redis } from 'ioredis';
 import { createRedisEngine, type RedisBrokerOptions } from '../../src/broker/redis.js';
 import { createLogger } from '../../src/log.js';
 import { newClient } from './client.js';
+import { freePort, reachable } from './ports.js';
 import { startGateway, type ConfigFile, type TestGateway } from './gateway.js';
-
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let spawned: ChildProcess | undefined;
 let shared: Promise<string> | undefined;
