@@ -3,7 +3,7 @@ import type { Broker, BrokerEventHandler } from '../../broker/broker.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { SessionCodec } from '../codec.js';
-import type { FanOut, Transport } from '../transport.js';
+import type { FanOut, Frame, Transport } from '../transport.js';
 import { historyOptions, type ChannelSpec } from './namespace.js';
 
 /** A local subscriber as the hub sees it: where to write, how to encode, and how to shed it. */
@@ -149,8 +149,8 @@ export class Hub implements BrokerEventHandler {
     const entry = this.channels.get(channel);
     if (!entry) return;
     let receivers = 0;
-    const frames = new Map<SessionCodec, string>();
-    const frameFor = (codec: SessionCodec): string => {
+    const frames = new Map<SessionCodec, Frame>();
+    const frameFor = (codec: SessionCodec): Frame => {
       let frame = frames.get(codec);
       if (frame === undefined) frames.set(codec, (frame = codec.push(channel, 'pub', publication)));
       return frame;
@@ -222,7 +222,7 @@ export class Hub implements BrokerEventHandler {
     entry.topicMembers--;
   }
 
-  private send(frame: string, group: Group): void {
+  private send(frame: Frame, group: Group): void {
     group.fanOut.broadcast(frame, group.transports);
     for (const member of group.members) {
       member.countSent(frame.length);

@@ -1,0 +1,123 @@
+import { Centrifuge, type Options } from 'centrifuge/build/protobuf';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { follow, once, until } from './support/client.js';
+import { transportList, type FallbackTransport } from './support/fallback.js';
+import { startGateway, type TestGateway } from './support/gateway.js';
+
+/**
+ * The SDK's protobuf build (`centrifuge-protobuf`) against the gateway, over WebSocket (binary
+ * frames) and over http_stream (octet-stream bodies, commands through `/emulation`).
+ */
+
+/** The protobuf build hands payloads over as bytes: the application's JSON, in UTF-8. */
+const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+const parsed = (payload: unknown): unknown => JSON.parse(new TextDecoder().decode(payload as Uint8Array));
+
+let gw: TestGateway;
+let base: string;
+
+beforeAll(async () => {
+  gw = await startGateway({
+    channel: {
+      namespaces: [{ name: 'runs', history_size: 1000, history_ttl: '300s', force_recovery: true, presence: true, allow_subscribe_for_client: true, allow_publish_for_subscriber: true, allow_presence_for_subscriber: true, allow_history_for_subscriber: true }],
+    },
+  }, { 'runs.start': ({ user, data }) => ({ started: true, by: user, echo: data }) }, { captureLogs: true });
+  base = gw.gateway.baseUrl;
+});
+afterAll(() => gw.close());
+
+function protobufClient(transport: FallbackTransport, options: Partial<Options> = {}): Centrifuge {
+  return new Centrifuge(transportList(base, [transport]), {
+    websocket: WebSocket,
+    fetch: globalThis.fetch,
+    readableStream: globalThis.ReadableStream,
+    emulationEndpoint: `${base}/emulation`,
+    minReconnectDelay: 50,
+    maxReconnectDelay: 500,
+    timeout: 3000,
+    ...options,
+  });
+}
+
+async function connected(client: Centrifuge): Promise<string> {
+  const ctx = once<{ transport: string }>(client, 'connected');
+  client.connect();
+  return (await ctx).transport;
+}
+
+describe.each<FallbackTransport>(['websocket', 'http_stream'])('the SDK protobuf build over %s', (transport) => {
+  it('connects, subscribes, receives, publishes, and asks presence, history and RPC', async () => {
+    const user = `pb-${transport}-1`;
+    const client = protobufClient(transport, { token: await gw.token(user) });
+    expect(await connected(client)).toBe(transport);
+    const channel = `runs:pb-${transport}-basic`;
+    const { sub, data } = await follow(client, channel);
+    await gw.api('publish', { channel, data: { step: 1, text: 'π ≈ 3.14' } });
+    await sub.publish(bytes({ step: 2 }));
+    await until(() => data.length === 2, 5000, 'both publications');
+    expect(data.map(parsed)).toEqual([{ step: 1, text: 'π ≈ 3.14' }, { step: 2 }]);
+    const presence = await sub.presence();
+    expect(Object.values(presence.clients).map((c) => c.user)).toEqual([user]);
+    const history = await sub.history({ limit: 10 });
+    expect(history.publications.map((p) => parsed(p.data))).toEqual([{ step: 1, text: 'π ≈ 3.14' }, { step: 2 }]);
+    const rpc = await client.rpc('runs.start', bytes({ run: 42 }));
+    expect(parsed(rpc.data)).toEqual({ started: true, by: user, echo: { run: 42 } });
+    client.disconnect();
+  });
+
+  it('recovers what was published while it reconnected, with no gap and no duplicate', async () => {
+    const user = `pb-${transport}-recover`;
+    const client = protobufClient(transport, { token: await gw.token(user), minReconnectDelay: 400, maxReconnectDelay: 600 });
+    await connected(client);
+    const channel = `runs:pb-${transport}-recover`;
+    const { sub, offsets, data } = await follow(client, channel);
+    for (let i = 1; i <= 3; i++) await gw.api('publish', { channel, data: { i } });
+    await until(() => offsets.length === 3);
+    const resubscribed = once<{ recovered: boolean; wasRecovering: boolean }>(sub, 'subscribed', 5000);
+    await gw.api('disconnect', { user, disconnect: { code: 4000, reason: 'test reconnect' } });
+    for (let i = 4; i <= 8; i++) await gw.api('publish', { channel, data: { i } });
+    expect(await resubscribed).toMatchObject({ wasRecovering: true, recovered: true });
+    await until(() => offsets.length >= 8);
+    expect(offsets).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(data.map(parsed)).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((i) => ({ i })));
+    client.disconnect();
+  });
+});
+
+describe('protobuf over a raw WebSocket', () => {
+  it('echoes the centrifuge-protobuf subprotocol and closes 3501, with a log line, on a frame that does not decode', async () => {
+    const ws = new WebSocket(gw.url, 'centrifuge-protobuf');
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    expect(ws.protocol).toBe('centrifuge-protobuf');
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    // A length prefix of 10 with only two bytes behind it.
+    ws.send(Uint8Array.of(10, 8, 1));
+    expect(await closed).toEqual({ code: 3501, reason: 'bad request' });
+    await until(() => gw.logs.some((line) => line.msg === 'malformed frame' && line.transport === 'websocket'), 3000, 'the log line');
+  });
+
+  it('answers a command whose payload is not JSON with 107 and keeps the connection', async () => {
+    const { sdkProtobuf } = await import('../../protocol/test/sdk-codecs.js');
+    const ws = new WebSocket(`${gw.url}?cf_protocol=protobuf`);
+    ws.binaryType = 'nodebuffer';
+    const replies: Record<string, any>[] = [];
+    ws.on('message', (data: Buffer) => replies.push(...sdkProtobuf.decodeReplies(new Uint8Array(data))));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const token = await gw.token('pb-binary');
+    ws.send(sdkProtobuf.encodeCommands([{ id: 1, connect: { token } }]));
+    await until(() => replies.some((r) => r.id === 1));
+    expect(replies.find((r) => r.id === 1)?.connect).toBeTruthy();
+    ws.send(sdkProtobuf.encodeCommands([{ id: 2, rpc: { method: 'runs.start', data: Uint8Array.of(0xff, 0xfe) } }, { id: 3, rpc: { method: 'runs.start', data: new TextEncoder().encode('{"ok":1}') } }]));
+    await until(() => replies.some((r) => r.id === 3));
+    expect(replies.find((r) => r.id === 2)?.error?.code).toBe(107);
+    expect(JSON.parse(new TextDecoder().decode(replies.find((r) => r.id === 3)?.rpc?.data))).toEqual({ started: true, by: 'pb-binary', echo: { ok: 1 } });
+    ws.close();
+  });
+});
