@@ -21,8 +21,11 @@ async function publishTo(node: RealtimeNode, channel: string, request: ApiReques
   const spec = resolve(node, channel);
   const publication: Publication = { data: request.data };
   if (request.tags) publication.tags = request.tags;
+  if (request.delta && !spec.options.allowed_delta_types.includes('fossil')) {
+    throw new ApiError(ApiErrorCodes.badRequest, `delta publish to ${channel}: its namespace does not allow delta (set allowed_delta_types: ["fossil"])`);
+  }
   const target = request.skip_history ? { ...spec, options: { ...spec.options, history_size: 0 } } : spec;
-  const position = await node.hub.publish(target, publication, 'api');
+  const position = await node.hub.publish(target, publication, 'api', request.delta);
   return position ? { offset: position.offset, epoch: position.epoch } : {};
 }
 

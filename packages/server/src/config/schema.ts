@@ -177,6 +177,8 @@ const channelOptionsShape = {
   allow_history_for_anonymous: flag(),
   allow_user_limited_channels: flag(),
   channel_regex: compilingRegex.optional(),
+  allowed_delta_types: z.array(z.literal('fossil', { error: 'is not a delta type — the only one is "fossil"' })).default([]),
+  delta_publish: flag(),
 };
 
 const namespaceSchema = z.strictObject({
