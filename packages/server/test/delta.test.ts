@@ -95,6 +95,10 @@ describe.each<Build>(['json', 'protobuf'])('fossil delta with the SDK %s build',
     expect(received).toEqual(published);
     // Recovered ones are chained patches too; after recovery one live publication goes whole.
     expect(sub.deltaStats().numDeltaPayloads).toBeGreaterThan(50);
+    // History keeps whole documents; the delta request stored with them is not shown.
+    const history = await gw.api<{ publications: Array<Record<string, unknown>> }>('history', { channel, limit: 60 });
+    expect(history.publications.map((p) => p.data)).toEqual(published);
+    expect(history.publications.filter((p) => 'delta' in p)).toEqual([]);
     centrifuge.disconnect();
   });
 

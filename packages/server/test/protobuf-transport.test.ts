@@ -120,4 +120,11 @@ describe('protobuf over a raw WebSocket', () => {
     expect(JSON.parse(new TextDecoder().decode(replies.find((r) => r.id === 3)?.rpc?.data))).toEqual({ started: true, by: 'pb-binary', echo: { ok: 1 } });
     ws.close();
   });
+
+  it('refuses a protobuf /emulation body that does not decode with 400 and a log line', async () => {
+    const response = await fetch(`${base}/emulation`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: Uint8Array.of(0x0a, 0x40, 0x41) });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/^protobuf emulation request does not decode/);
+    expect(gw.logs.some((line) => line.event === 'emulation_rejected' && line.reason === 'bad_request')).toBe(true);
+  });
 });

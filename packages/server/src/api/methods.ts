@@ -2,6 +2,7 @@ import { ApiErrorCodes, DisconnectCodes, type Publication } from '@renum-realtim
 import { BrokerUnavailableError, UnrecoverablePositionError } from '../broker/broker.js';
 import type { ControlCommand } from '../broker/control.js';
 import { hasHistory, historyOptions, type ChannelSpec } from '../core/channels/namespace.js';
+import { withoutDeltaFlag } from '../core/channels/hub.js';
 import type { RealtimeNode } from '../core/node.js';
 import { globToRegExp } from '../policy/origin.js';
 import { ApiError } from './errors.js';
@@ -124,7 +125,7 @@ const handlers: { [M in keyof typeof apiSchemas]: Handler<M> } = {
         { limit: requested < 0 || requested > max ? max : requested, reverse: !!request.reverse, ...(request.since ? { since: request.since } : {}) },
         historyOptions(spec.options),
       );
-      return { publications: page.publications, epoch: page.position.epoch, offset: page.position.offset };
+      return { publications: page.publications.map(withoutDeltaFlag), epoch: page.position.epoch, offset: page.position.offset };
     } catch (error) {
       if (error instanceof UnrecoverablePositionError) throw new ApiError(ApiErrorCodes.unrecoverablePosition);
       throw error;

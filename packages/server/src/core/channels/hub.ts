@@ -61,8 +61,11 @@ function addToGroup(groups: Group[], member: HubMember, shape: Shape = 'plain'):
   group.transports.push(transport);
 }
 
-/** The publication as a subscriber without delta receives it: the delta request is the server's business. */
-function withoutDeltaFlag(publication: Publication): Publication {
+/**
+ * The publication as a subscriber without delta, or a history reader, receives it: the delta
+ * request stored with it is the server's business.
+ */
+export function withoutDeltaFlag(publication: Publication): Publication {
   if (publication.delta === undefined) return publication;
   const { delta: _requested, ...plain } = publication;
   return plain;

@@ -2,6 +2,7 @@ import { DisconnectCodes, ErrorCodes, fossilDeltaPublications, type CommandReque
 import type { SubscriptionClaims, TokenOverride } from '../../auth/verifier.js';
 import { UnrecoverablePositionError, type HistoryPage } from '../../broker/broker.js';
 import type { ChannelOptions } from '../../config/types.js';
+import { withoutDeltaFlag } from '../channels/hub.js';
 import { hasHistory, historyOptions as historyOptionsOf, type ChannelSpec } from '../channels/namespace.js';
 import type { CommandOutcome, SessionState as Session } from './context.js';
 import { CommandError, DisconnectError, proxyDecision } from './errors.js';
@@ -94,7 +95,7 @@ async function position(session: Session, spec: ChannelSpec, setup: SubscribeSet
  */
 function recoveredFor(session: Session, publications: Publication[], delta: boolean): Publication[] {
   if (delta) return fossilDeltaPublications(session.codec.protocol, publications);
-  return publications.map(({ delta: _requested, ...publication }) => publication);
+  return publications.map(withoutDeltaFlag);
 }
 
 function epochMatches(requested: string, current: string): boolean {
