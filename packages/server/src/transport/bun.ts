@@ -141,9 +141,9 @@ export function bunRuntime(): Runtime {
           const refusal = admission.admit(endpoint, origin, remoteAddress);
           if (refusal) return plain(refusal.status, refusal.body);
           const offered = new Set((request.headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim()));
-          const subprotocol = chooseSubprotocol(offered);
-          const headers: Record<string, string> = subprotocol ? { 'Sec-WebSocket-Protocol': subprotocol } : {};
           const unidirectional = endpoint === 'uni_websocket';
+          const subprotocol = chooseSubprotocol(offered, unidirectional);
+          const headers: Record<string, string> = subprotocol ? { 'Sec-WebSocket-Protocol': subprotocol } : {};
           const protocol = unidirectional ? 'json' : requestedProtocol(url, subprotocol ?? '');
           const data = { meta: connectionMeta(request, remoteAddress), unidirectional, protocol, connectParam: url.searchParams.get('cf_connect') };
           if (bun.upgrade(request, { data, headers })) return undefined;

@@ -7,9 +7,12 @@ import type { Logger } from '../log.js';
 /** The subprotocol the SDK's "custom WebSocket" recipe offers; `ws` aborts if it is not echoed. */
 export const JSON_SUBPROTOCOL = 'centrifuge-json';
 
-/** The subprotocol to echo among those offered: protobuf when the SDK's protobuf build asks for it. */
-export function chooseSubprotocol(offered: ReadonlySet<string>): string | undefined {
-  if (offered.has(PROTOBUF_SUBPROTOCOL)) return PROTOBUF_SUBPROTOCOL;
+/**
+ * The subprotocol to echo among those offered: protobuf when the SDK's protobuf build asks for it
+ * on a bidirectional endpoint (unidirectional ones speak JSON only).
+ */
+export function chooseSubprotocol(offered: ReadonlySet<string>, unidirectional: boolean): string | undefined {
+  if (offered.has(PROTOBUF_SUBPROTOCOL) && !unidirectional) return PROTOBUF_SUBPROTOCOL;
   return offered.has(JSON_SUBPROTOCOL) ? JSON_SUBPROTOCOL : undefined;
 }
 

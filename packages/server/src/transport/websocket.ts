@@ -134,15 +134,15 @@ export function attachWebSocketEndpoints(server: Server, admission: Admission, e
   // With permessage-deflate `ws` checks maxPayload against the inflated message: the limit that
   // keeps a small compressed frame from inflating into a huge one.
   const perMessageDeflate = websocket.compression ? { zlibDeflateOptions: { level: websocket.compression_level }, threshold: websocket.compression_min_size } : false;
-  const serverFor = (maxPayload: number) =>
+  const serverFor = (maxPayload: number, unidirectional: boolean) =>
     new WebSocketServer({
       noServer: true,
       maxPayload: websocket.compression ? decompressedSizeLimit(websocket) : maxPayload,
       perMessageDeflate,
       clientTracking: false,
-      handleProtocols: (protocols) => chooseSubprotocol(protocols) ?? false,
+      handleProtocols: (protocols) => chooseSubprotocol(protocols, unidirectional) ?? false,
     });
-  const servers = { websocket: serverFor(config.websocket.message_size_limit), uni_websocket: serverFor(config.uni_websocket.message_size_limit) };
+  const servers = { websocket: serverFor(config.websocket.message_size_limit, false), uni_websocket: serverFor(config.uni_websocket.message_size_limit, true) };
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => log.debug({ err }, 'upgrade socket error'));
