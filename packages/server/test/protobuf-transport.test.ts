@@ -118,4 +118,19 @@ describe('protobuf over a raw WebSocket', () => {
     expect(await response.text()).toMatch(/^protobuf emulation request does not decode/);
     expect(gw.logs.some((line) => line.event === 'emulation_rejected' && line.reason === 'bad_request')).toBe(true);
   });
+
+  it('never agrees to centrifuge-protobuf on uni_websocket, which speaks JSON only', async () => {
+    const uni = await startGateway({ uni_websocket: { enabled: true } });
+    try {
+      const ws = new WebSocket(`${uni.gateway.baseUrl.replace('http', 'ws')}/connection/uni_websocket`, ['centrifuge-protobuf', 'centrifuge-json']);
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', reject);
+      });
+      expect(ws.protocol).toBe('centrifuge-json');
+      ws.close();
+    } finally {
+      await uni.close();
+    }
+  });
 });
