@@ -2,8 +2,10 @@ import { Centrifuge as JsonCentrifuge, type Subscription } from 'centrifuge';
 import { Centrifuge as ProtobufCentrifuge } from 'centrifuge/build/protobuf';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/config/errors.js';
+import { loadConfig } from '../src/config/load.js';
 import { once, until } from './support/client.js';
-import { startGateway, type TestGateway } from './support/gateway.js';
+import { startGateway, writeConfigFile, type TestGateway } from './support/gateway.js';
 
 /**
  * Fossil delta compression as Centrifugo v6 does it, judged by the official SDK: every publication
@@ -142,5 +144,20 @@ describe('where delta is not allowed', () => {
     expect(received).toEqual([progress(1)]);
     expect(sub.deltaStats().numDeltaPayloads).toBe(0);
     centrifuge.disconnect();
+  });
+
+  it('refuses delta_publish in a namespace that does not allow fossil, naming the key', () => {
+    const file = writeConfigFile({ channel: { without_namespace: { delta_publish: true }, namespaces: [{ name: 'progress', delta_publish: true, allowed_delta_types: ['fossil'] }, { name: 'whole', delta_publish: true }] } });
+    let problems: readonly string[] = [];
+    try {
+      loadConfig({ file, environ: {} });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems.filter((p) => p.includes('delta_publish'))).toEqual([
+      expect.stringMatching(/^channel\.without_namespace\.delta_publish: needs allowed_delta_types: \["fossil"\]/),
+      expect.stringMatching(/^channel\.namespaces\[1\]\.delta_publish: needs allowed_delta_types: \["fossil"\]/),
+    ]);
   });
 });

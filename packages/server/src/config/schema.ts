@@ -181,12 +181,19 @@ const channelOptionsShape = {
   delta_publish: flag(),
 };
 
+/** `delta_publish` alone would be a setting dropped without a word: delta needs the type allowed. */
+const deltaPublishNeedsFossil = (options: { delta_publish: boolean; allowed_delta_types: string[] }, ctx: z.RefinementCtx): void => {
+  if (options.delta_publish && !options.allowed_delta_types.includes('fossil')) {
+    ctx.addIssue({ code: 'custom', path: ['delta_publish'], message: 'needs allowed_delta_types: ["fossil"] — delta is sent only to subscribers of a namespace that allows it' });
+  }
+};
+
 const namespaceSchema = z.strictObject({
   name: z.string({ error: (issue) => (issue.input === undefined ? 'is required — give the namespace a name' : undefined) }).regex(NAMESPACE_NAME, {
     error: (issue) => `is not a valid namespace name (${showValue(issue.input)}) — use letters, digits, "-", "_" or "."`,
   }),
   ...channelOptionsShape,
-});
+}).superRefine(deltaPublishNeedsFossil);
 
 const namespaces = z
   .array(namespaceSchema)
@@ -339,7 +346,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   channel: z
     .strictObject({
-      without_namespace: z.strictObject(channelOptionsShape).prefault({}),
+      without_namespace: z.strictObject(channelOptionsShape).superRefine(deltaPublishNeedsFossil).prefault({}),
       namespaces,
       max_length: count(255),
       proxy: z.strictObject({ subscribe: proxySchema, publish: proxySchema, sub_refresh: proxySchema }).prefault({}),
