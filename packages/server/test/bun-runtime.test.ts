@@ -1,4 +1,6 @@
 import { connect } from 'node:net';
+import { Centrifuge as ProtobufCentrifuge } from 'centrifuge/build/protobuf';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../src/auth/mint.js';
 import { collect, newClient, once, until } from './support/client.js';
@@ -15,7 +17,11 @@ const api = (method: string, body: unknown) => callApi(apiUrl, method, body);
 const logLines = (): Array<Record<string, any>> => gateway.stdout.join('').trim().split('\n').map((l) => JSON.parse(l));
 
 beforeAll(async () => {
-  const config = writeConfigFile(deepMerge(baseTestConfig, { log: { level: 'info' }, client: { allowed_origins: ['http://localhost:3000'], queue_max_size: 65_536 } }));
+  const config = writeConfigFile(deepMerge(baseTestConfig, {
+    log: { level: 'info' },
+    client: { allowed_origins: ['http://localhost:3000'], queue_max_size: 65_536 },
+    channel: { without_namespace: { allowed_delta_types: ['fossil'] } },
+  }));
   gateway = await spawnGateway(['serve', '--config', config], {}, undefined, 'bun');
   const url = new URL(gateway.url);
   apiUrl = `http://${url.host}/api`;
@@ -42,6 +48,29 @@ function upgradeStatus(wsUrl: string, origin: string): Promise<number> {
 }
 
 describe('gateway on Bun', () => {
+  it('serves JSON, protobuf and fossil delta subscribers of one channel, each its own frames', async () => {
+    const channel = 'bun-mixed';
+    const json = newClient(gateway.url, { token: await token('bun-json') });
+    const protobuf = new ProtobufCentrifuge(gateway.url, { websocket: WebSocket, token: await token('bun-protobuf'), timeout: 3000 });
+    const delta = newClient(gateway.url, { token: await token('bun-delta') });
+    const jsonSub = json.newSubscription(channel);
+    const protobufSub = protobuf.newSubscription(channel);
+    const deltaSub = delta.newSubscription(channel, { delta: 'fossil' });
+    const received = { json: collect(jsonSub), delta: collect(deltaSub), protobuf: [] as unknown[] };
+    protobufSub.on('publication', (ctx) => received.protobuf.push(JSON.parse(new TextDecoder().decode(ctx.data as Uint8Array))));
+    for (const [client, sub] of [[json, jsonSub], [protobuf, protobufSub], [delta, deltaSub]] as const) {
+      client.connect();
+      sub.subscribe();
+      await sub.ready(3000);
+    }
+    const published = Array.from({ length: 10 }, (_, i) => ({ run: 'bun-run', step: i + 1, status: 'running', note: `step ${i + 1} of 10 passed` }));
+    for (const data of published) await api('publish', { channel, data, delta: true });
+    await until(() => received.json.length === 10 && received.protobuf.length === 10 && received.delta.length === 10, 5000, 'every subscriber');
+    expect(received).toEqual({ json: published, protobuf: published, delta: published });
+    expect(deltaSub.deltaStats().numDeltaPayloads).toBe(9);
+    for (const client of [json, protobuf, delta]) client.disconnect();
+  });
+
   it('is ready and healthy', async () => {
     const res = await fetch(`${apiUrl.replace(/\/api$/, '')}/healthz`);
     expect(res.status).toBe(200);

@@ -122,9 +122,11 @@ describe('every Centrifugo v6 config key is known', () => {
       expect(valueAt(honoured, path), path).toEqual(duration ?? valueAt(LIKE_CENTRIFUGO_TEST_CONFIG, path));
     }
     expect(problems.some((p) => p.startsWith('map_broker')), 'an empty map_broker asks for nothing').toBe(false);
-    for (const refused of ['client.concurrency', 'shared_poll', 'channel.without_namespace.allowed_delta_types', 'channel.namespaces[0].subscription_type', 'channel.namespaces[2].shared_poll']) {
+    for (const refused of ['client.concurrency', 'shared_poll', 'channel.namespaces[0].subscription_type', 'channel.namespaces[2].shared_poll']) {
       expect(problems.some((p) => p.startsWith(`${refused}: not supported by Renum Realtime — `)), refused).toBe(true);
     }
+    // Fossil delta compression is honoured (the loop above checks the values took effect).
+    expect(problems.some((p) => p.includes('delta'))).toBe(false);
     // Named HTTP proxies are honoured: the test config's one loads as it is.
     expect(problems.some((p) => p.startsWith('proxies'))).toBe(false);
   });

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Centrifuge, Subscription } from 'centrifuge';
+import { Centrifuge as ProtobufCentrifuge } from 'centrifuge/build/protobuf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../src/auth/mint.js';
 import { follow, until } from './support/client.js';
@@ -47,6 +48,30 @@ describe('emulation across two nodes on Redis, no sticky sessions', () => {
     expect(Object.values(presence.clients).map((c) => c.user)).toEqual([user]);
     await until(() => data.length >= 1, 3000, 'publication');
     expect(data[0]).toEqual({ via: 'b' });
+    client.disconnect();
+  });
+
+  it('protobuf http_stream: the commands reach node A from node B as bytes (base64 on the control bus)', async () => {
+    const user = 'wrong-node-protobuf';
+    const client = new ProtobufCentrifuge(transportList(a.gateway.baseUrl, ['http_stream']), {
+      token: await mintToken(TEST_SECRET, { user }),
+      fetch: globalThis.fetch,
+      readableStream: globalThis.ReadableStream,
+      emulationEndpoint: `${b.gateway.baseUrl}/emulation`,
+      timeout: 3000,
+    });
+    client.connect();
+    const sub = client.newSubscription('runs:protobuf-wrong-node');
+    const data: unknown[] = [];
+    sub.on('publication', (ctx) => data.push(JSON.parse(new TextDecoder().decode(ctx.data as Uint8Array))));
+    sub.subscribe();
+    await sub.ready(3000);
+    expect(a.gateway.node.sessions.forUser(user)).toHaveLength(1);
+    await b.api('publish', { channel: 'runs:protobuf-wrong-node', data: { via: 'b', text: 'ü' } });
+    const presence = await sub.presence();
+    expect(Object.values(presence.clients).map((c) => c.user)).toEqual([user]);
+    await until(() => data.length >= 1, 3000, 'publication');
+    expect(data[0]).toEqual({ via: 'b', text: 'ü' });
     client.disconnect();
   });
 });

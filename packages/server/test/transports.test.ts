@@ -1,28 +1,19 @@
 import { createServer } from 'node:net';
 import type { Centrifuge } from 'centrifuge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { follow, once, until } from './support/client.js';
-import { newFallbackClient, transportList, type FallbackTransport } from './support/fallback.js';
+import { connectedTransport as connected, follow, once, until } from './support/client.js';
+import { TRANSPORT_TEST_CONFIG, TRANSPORT_TEST_RPC, newFallbackClient, transportList, type FallbackTransport } from './support/fallback.js';
 import { startGateway, type TestGateway } from './support/gateway.js';
 
 let gw: TestGateway;
 let base: string;
 
 beforeAll(async () => {
-  gw = await startGateway({
-    channel: {
-      namespaces: [{ name: 'runs', history_size: 1000, history_ttl: '300s', force_recovery: true, presence: true, allow_subscribe_for_client: true, allow_publish_for_subscriber: true, allow_presence_for_subscriber: true, allow_history_for_subscriber: true }],
-    },
-  }, { 'runs.start': ({ user, data }) => ({ started: true, by: user, echo: data }) });
+  gw = await startGateway(TRANSPORT_TEST_CONFIG, TRANSPORT_TEST_RPC);
   base = gw.gateway.baseUrl;
 });
 afterAll(() => gw.close());
 
-async function connected(client: Centrifuge): Promise<string> {
-  const ctx = once<{ transport: string }>(client, 'connected');
-  client.connect();
-  return (await ctx).transport;
-}
 
 describe.each<FallbackTransport>(['http_stream', 'sse'])('the official SDK over %s', (transport) => {
   it('connects, subscribes, receives, publishes, and asks presence, history and RPC', async () => {

@@ -2,6 +2,7 @@ import { ApiErrorCodes, DisconnectCodes, type Publication } from '@renum-realtim
 import { BrokerUnavailableError, UnrecoverablePositionError } from '../broker/broker.js';
 import type { ControlCommand } from '../broker/control.js';
 import { hasHistory, historyOptions, type ChannelSpec } from '../core/channels/namespace.js';
+import { withoutDeltaFlag } from '../core/channels/hub.js';
 import type { RealtimeNode } from '../core/node.js';
 import { globToRegExp } from '../policy/origin.js';
 import { ApiError } from './errors.js';
@@ -21,8 +22,11 @@ async function publishTo(node: RealtimeNode, channel: string, request: ApiReques
   const spec = resolve(node, channel);
   const publication: Publication = { data: request.data };
   if (request.tags) publication.tags = request.tags;
+  if (request.delta && !spec.options.allowed_delta_types.includes('fossil')) {
+    throw new ApiError(ApiErrorCodes.badRequest, `delta publish to ${channel}: its namespace does not allow delta (set allowed_delta_types: ["fossil"])`);
+  }
   const target = request.skip_history ? { ...spec, options: { ...spec.options, history_size: 0 } } : spec;
-  const position = await node.hub.publish(target, publication, 'api');
+  const position = await node.hub.publish(target, publication, 'api', request.delta);
   return position ? { offset: position.offset, epoch: position.epoch } : {};
 }
 
@@ -121,7 +125,7 @@ const handlers: { [M in keyof typeof apiSchemas]: Handler<M> } = {
         { limit: requested < 0 || requested > max ? max : requested, reverse: !!request.reverse, ...(request.since ? { since: request.since } : {}) },
         historyOptions(spec.options),
       );
-      return { publications: page.publications, epoch: page.position.epoch, offset: page.position.offset };
+      return { publications: page.publications.map(withoutDeltaFlag), epoch: page.position.epoch, offset: page.position.offset };
     } catch (error) {
       if (error instanceof UnrecoverablePositionError) throw new ApiError(ApiErrorCodes.unrecoverablePosition);
       throw error;

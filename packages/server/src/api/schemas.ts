@@ -19,8 +19,8 @@ const override = z
 const dataField = json.refine((value) => value !== undefined, 'data is required');
 
 export const apiSchemas = {
-  publish: z.object({ channel, data: dataField, skip_history: z.boolean().optional(), tags }),
-  broadcast: z.object({ channels: z.array(channel).min(1, 'channels must not be empty'), data: dataField, skip_history: z.boolean().optional(), tags }),
+  publish: z.object({ channel, data: dataField, skip_history: z.boolean().optional(), tags, delta: z.boolean().optional() }),
+  broadcast: z.object({ channels: z.array(channel).min(1, 'channels must not be empty'), data: dataField, skip_history: z.boolean().optional(), tags, delta: z.boolean().optional() }),
   subscribe: z.object({ user, channel, client: z.string().optional(), info: json.optional(), data: json.optional(), expire_at: z.number().int().nonnegative().optional(), recover_since: position.optional(), override }),
   unsubscribe: z.object({ user, channel, client: z.string().optional() }),
   disconnect: z.object({

@@ -132,8 +132,6 @@ const UNSUPPORTED_CHANNEL_OPTIONS: ReadonlyArray<readonly [key: string, alternat
   ['map_users_presence_channel_prefix', 'no map subscriptions: use presence (presence: true)'],
   ['force_recovery_mode', 'recovery replays the stream (force_recovery); there is no cache mode'],
   ['auto_cache_recover', 'recovery replays the stream (force_recovery); there is no cache mode'],
-  ['allowed_delta_types', 'no delta compression: publications are sent whole'],
-  ['delta_publish', 'no delta compression: publications are sent whole'],
   ['allow_tags_filter', 'no publication filters: use one channel per audience'],
   ['publication_data_format', 'publication data is JSON'],
   ['subscription_type', 'channels are streams; keep keyed state in your back end'],

@@ -188,6 +188,15 @@ const channelOptionsShape = {
   allow_history_for_anonymous: flag(),
   allow_user_limited_channels: flag(),
   channel_regex: compilingRegex.optional(),
+  allowed_delta_types: z.array(z.literal('fossil', { error: 'is not a delta type — the only one is "fossil"' })).default([]),
+  delta_publish: flag(),
+};
+
+/** `delta_publish` alone would be a setting dropped without a word: delta needs the type allowed. */
+const deltaPublishNeedsFossil = (options: { delta_publish: boolean; allowed_delta_types: string[] }, ctx: z.RefinementCtx): void => {
+  if (options.delta_publish && !options.allowed_delta_types.includes('fossil')) {
+    ctx.addIssue({ code: 'custom', path: ['delta_publish'], message: 'needs allowed_delta_types: ["fossil"] — delta is sent only to subscribers of a namespace that allows it' });
+  }
 };
 
 const namespaceSchema = z.strictObject({
@@ -195,7 +204,7 @@ const namespaceSchema = z.strictObject({
     error: (issue) => `is not a valid namespace name (${showValue(issue.input)}) — use letters, digits, "-", "_" or "."`,
   }),
   ...channelOptionsShape,
-});
+}).superRefine(deltaPublishNeedsFossil);
 
 const namespaces = z
   .array(namespaceSchema)
@@ -348,7 +357,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   channel: z
     .strictObject({
-      without_namespace: z.strictObject(channelOptionsShape).prefault({}),
+      without_namespace: z.strictObject(channelOptionsShape).superRefine(deltaPublishNeedsFossil).prefault({}),
       namespaces,
       max_length: count(255),
       proxy: z.strictObject({ subscribe: proxySchema, publish: proxySchema, sub_refresh: proxySchema }).prefault({}),

@@ -67,6 +67,10 @@ export interface ChannelOptions extends ChannelProxyOptions {
   allow_user_limited_channels: boolean;
   /** Matched against the channel name after `namespace:`; also lifts the ASCII-only rule. */
   channel_regex?: string;
+  /** Delta compressions a subscriber may ask for (`delta: "fossil"` in its subscribe). */
+  allowed_delta_types: Array<'fossil'>;
+  /** Every publication of the namespace is sent as a delta to the subscribers that negotiated one. */
+  delta_publish: boolean;
 }
 
 export interface NamespaceConfig extends ChannelOptions {

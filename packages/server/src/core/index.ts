@@ -6,7 +6,7 @@ export { RealtimeNode, VERSION, type NodeOptions, type ConnectionSelector, type 
 export { RpcError, type RpcCall, type RpcHandler } from './session/context.js';
 export type { Session } from './session/session.js';
 export { hasHistory, historyOptions, type ChannelSpec, type ChannelResolution } from './channels/namespace.js';
-export type { Connection, ConnectionMeta, Disconnect, FanOut, TopicFanOut, Transport, TransportName } from './transport.js';
+export type { Connection, ConnectionMeta, Disconnect, FanOut, Frame, TopicFanOut, Transport, TransportName, WireProtocol } from './transport.js';
 export { TRANSPORT_NAMES, WRITE_EACH, writeEach } from './transport.js';
 export type { ConnectionEvent, DisconnectEvent, FallbackEvent, FallbackReason, NodeObserver, RejectionEvent, SubscriptionEvent } from './events.js';
 export { closeReason } from './session/token-failure.js';

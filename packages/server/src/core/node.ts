@@ -16,7 +16,7 @@ import type { RpcHandler, SessionContext } from './session/context.js';
 import { SessionRegistry } from './session/registry.js';
 import { Session } from './session/session.js';
 import { subscribeChannel, type SubscribeSetup } from './session/subscribe.js';
-import type { Connection, Transport } from './transport.js';
+import type { Connection, Frame, Transport } from './transport.js';
 
 export { VERSION };
 
@@ -105,7 +105,11 @@ export class RealtimeNode implements SessionContext {
   /** `applyControl` runs server API commands (disconnect, subscribe …) that reach this node. */
   async start(applyControl: (command: ControlCommand) => Promise<void>): Promise<void> {
     await this.broker.start(this.hub);
-    this.control.respond(EMULATION_QUERY, async (params) => ({ delivered: this.deliverLocally(String(params.session), String(params.data)) }));
+    this.control.respond(EMULATION_QUERY, async (params) => {
+      // The control bus speaks JSON: protobuf commands travel as base64 (see `emulate`).
+      const frame = params.binary === true ? Buffer.from(String(params.data), 'base64') : String(params.data);
+      return { delivered: this.deliverLocally(String(params.session), frame) };
+    });
     await this.control.start({ uid: this.uid, apply: applyControl, info: () => this.info() });
     const client = this.config.client;
     // The sweep period bounds how late a ping, pong deadline or expiry is noticed.
@@ -135,10 +139,11 @@ export class RealtimeNode implements SessionContext {
    * Hands the commands of an `/emulation` request to their session, on this node or, through the
    * control bus, on the node that holds it: no sticky sessions are needed in front of the nodes.
    */
-  async emulate(node: string, session: string, frame: string): Promise<EmulationOutcome> {
+  async emulate(node: string, session: string, frame: Frame): Promise<EmulationOutcome> {
     if (node === this.uid) return this.deliverLocally(session, frame) ? 'delivered' : 'no_session';
+    const data = typeof frame === 'string' ? { data: frame } : { data: Buffer.from(frame).toString('base64'), binary: true };
     try {
-      const answer = await this.control.ask<{ delivered?: boolean }>(node, EMULATION_QUERY, { session, data: frame }, EMULATION_FORWARD_TIMEOUT_MS);
+      const answer = await this.control.ask<{ delivered?: boolean }>(node, EMULATION_QUERY, { session, ...data }, EMULATION_FORWARD_TIMEOUT_MS);
       return answer?.delivered ? 'delivered' : 'no_session';
     } catch (error) {
       if (error instanceof NodeNotFoundError) return 'no_node';
@@ -227,7 +232,7 @@ export class RealtimeNode implements SessionContext {
     return this.open.size;
   }
 
-  private deliverLocally(sessionId: string, frame: string): boolean {
+  private deliverLocally(sessionId: string, frame: Frame): boolean {
     const session = this.sessions.bySessionId(sessionId);
     if (!session || !session.transport.emulation) return false;
     session.receive(frame);

@@ -10,6 +10,12 @@ export type TransportName = 'websocket' | 'http_stream' | 'sse' | 'uni_websocket
 
 export const TRANSPORT_NAMES: readonly TransportName[] = ['websocket', 'http_stream', 'sse', 'uni_websocket', 'uni_http_stream', 'uni_sse'];
 
+/** What one write carries: text for the JSON protocol, bytes for protobuf. */
+export type Frame = string | Uint8Array;
+
+/** The client protocol a connection speaks (Centrifugo's `centrifuge-json` / `centrifuge-protobuf`). */
+export type WireProtocol = 'json' | 'protobuf';
+
 /** Facts about the request that opened the connection, for policy, logs and the admin views. */
 export interface ConnectionMeta {
   origin?: string;
@@ -32,13 +38,13 @@ export interface TopicFanOut {
   subscribe(transport: Transport, channel: string): void;
   unsubscribe(transport: Transport, channel: string): void;
   /** Sends the frame to every transport subscribed to the channel. Slow consumers are the runtime's job. */
-  publish(channel: string, frame: string): void;
+  publish(channel: string, frame: Frame): void;
 }
 
 /** How one adapter writes the same frame to many of its connections; shared by all of them. */
 export interface FanOut {
   /** Writes one encoded frame to every transport; an adapter may frame it once for all. */
-  broadcast(frame: string, transports: readonly Transport[]): void;
+  broadcast(frame: Frame, transports: readonly Transport[]): void;
   /** Present when the runtime fans out natively; the hub then uses it for publications. */
   readonly topics?: TopicFanOut;
 }
@@ -50,7 +56,7 @@ export interface Transport {
   readonly unidirectional: boolean;
   /** Bidirectional over HTTP: later commands arrive through `/emulation`, not this transport. */
   readonly emulation: boolean;
-  readonly protocol: 'json';
+  readonly protocol: WireProtocol;
   /**
    * True when the transport has no close code of its own (HTTP responses, SSE): the session then
    * writes a disconnect push before closing, as Centrifugo does, so the SDK learns code and reason.
@@ -58,8 +64,8 @@ export interface Transport {
   readonly pushesDisconnect: boolean;
   readonly meta: ConnectionMeta;
   readonly fanOut: FanOut;
-  /** Writes one frame: one or more encoded messages joined by newlines. */
-  write(frame: string): void;
+  /** Writes one frame: one or more encoded messages (JSON joined by newlines, protobuf delimited). */
+  write(frame: Frame): void;
   close(disconnect: Disconnect): void;
   /** Bytes accepted by `write` but not yet handed to the network. */
   readonly bufferedAmount: number;
@@ -68,7 +74,7 @@ export interface Transport {
 /** What a transport reports to about its connection; `RealtimeNode.accept` hands it out. */
 export interface Connection {
   /** One frame of commands from the client (bidirectional transports and `/emulation`). */
-  receive(frame: string): void;
+  receive(frame: Frame): void;
   /** A unidirectional transport's connect request, the only thing such a client sends. */
   connectUnidirectional(request: ConnectRequest): void;
   /** The transport is closed, whoever closed it. */

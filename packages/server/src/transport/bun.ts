@@ -1,16 +1,16 @@
-import type { Connection, ConnectionMeta, Disconnect, FanOut, Transport } from '../core/index.js';
+import type { Connection, ConnectionMeta, Disconnect, FanOut, Frame, Transport, WireProtocol } from '../core/index.js';
 import { closeReason } from '../core/index.js';
 import { createRequestListener } from '../http/server.js';
 import { runRequestListener } from './bun-http.js';
 import { webSocketEndpoint } from './endpoints.js';
 import type { Listener, Runtime } from './runtime.js';
-import { JSON_SUBPROTOCOL, unidirectionalConnect } from './websocket-shared.js';
+import { chooseSubprotocol, requestedProtocol, unidirectionalConnect } from './websocket-shared.js';
 
 /** The slice of Bun's API the adapter uses (bun-types is not a dependency of the Node build). */
 interface BunSocket {
-  data: { meta: ConnectionMeta; unidirectional: boolean; connectParam: string | null; connection?: Connection; connectPending?: boolean };
+  data: { meta: ConnectionMeta; unidirectional: boolean; protocol: WireProtocol; connectParam: string | null; connection?: Connection; connectPending?: boolean };
   readonly readyState: number;
-  send(text: string): number;
+  send(message: Frame): number;
   close(code: number, reason: string): void;
   getBufferedAmount(): number;
   subscribe(topic: string): void;
@@ -19,7 +19,7 @@ interface BunSocket {
 interface BunServer {
   readonly port: number;
   upgrade(request: Request, options: { data: BunSocket['data']; headers?: Record<string, string> }): boolean;
-  publish(topic: string, text: string): number;
+  publish(topic: string, message: Frame): number;
   stop(closeActiveConnections?: boolean): Promise<void>;
   requestIP(request: Request): { address: string } | null;
 }
@@ -29,7 +29,6 @@ const OPEN = 1;
 
 class BunWebSocketTransport implements Transport {
   readonly emulation = false;
-  readonly protocol = 'json';
   readonly pushesDisconnect = false;
 
   constructor(
@@ -45,11 +44,16 @@ class BunWebSocketTransport implements Transport {
     return this.ws.data.unidirectional;
   }
 
+  get protocol(): WireProtocol {
+    return this.ws.data.protocol;
+  }
+
   get name() {
     return this.unidirectional ? ('uni_websocket' as const) : ('websocket' as const);
   }
 
-  write(frame: string): void {
+  write(frame: Frame): void {
+    // Bun sends a string as a text message and bytes as a binary one.
     this.ws.send(frame);
   }
 
@@ -64,33 +68,34 @@ class BunWebSocketTransport implements Transport {
 
 /**
  * Bidirectional channels are Bun topics: one `server.publish` per publication, framed and written
- * natively. Unidirectional clients encode pushes differently, so they are written one by one.
+ * natively. JSON and protobuf subscribers get different frames, so each protocol has its own fan-out
+ * over its own topics (protobuf ones are prefixed): no socket ever gets the other's frame.
+ * Unidirectional clients encode pushes differently, so they are written one by one.
  */
-function bunFanOuts(server: () => BunServer): { bidirectional: FanOut; unidirectional: FanOut } {
+function bunFanOuts(server: () => BunServer): { unidirectional: FanOut } & Record<WireProtocol, FanOut> {
   const socketOf = (transport: Transport) => (transport as BunWebSocketTransport).ws;
   const broadcast: FanOut['broadcast'] = (frame, transports) => {
     for (const transport of transports) transport.write(frame);
   };
-  return {
-    unidirectional: { broadcast },
-    bidirectional: {
-      broadcast,
-      topics: {
-        subscribe(transport, channel) {
-          const ws = socketOf(transport);
-          if (ws.readyState === OPEN) ws.subscribe(channel);
-        },
-        // Bun drops a closed socket from its topics by itself.
-        unsubscribe(transport, channel) {
-          const ws = socketOf(transport);
-          if (ws.readyState === OPEN) ws.unsubscribe(channel);
-        },
-        publish(channel, frame) {
-          server().publish(channel, frame);
-        },
+  const topicFanOut = (prefix: string): FanOut => ({
+    broadcast,
+    topics: {
+      subscribe(transport, channel) {
+        const ws = socketOf(transport);
+        if (ws.readyState === OPEN) ws.subscribe(prefix + channel);
+      },
+      // Bun drops a closed socket from its topics by itself.
+      unsubscribe(transport, channel) {
+        const ws = socketOf(transport);
+        if (ws.readyState === OPEN) ws.unsubscribe(prefix + channel);
+      },
+      publish(channel, frame) {
+        server().publish(prefix + channel, frame);
       },
     },
-  };
+  });
+  // A NUL cannot start a channel name that a client or the API may use as-is: the two sets of topics never meet.
+  return { unidirectional: { broadcast }, json: topicFanOut(''), protobuf: topicFanOut('\0protobuf:') };
 }
 
 function connectionMeta(request: Request, remoteAddress: string | undefined): ConnectionMeta {
@@ -135,9 +140,12 @@ export function bunRuntime(): Runtime {
           }
           const refusal = admission.admit(endpoint, origin, remoteAddress);
           if (refusal) return plain(refusal.status, refusal.body);
-          const offered = (request.headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim());
-          const headers: Record<string, string> = offered.includes(JSON_SUBPROTOCOL) ? { 'Sec-WebSocket-Protocol': JSON_SUBPROTOCOL } : {};
-          const data = { meta: connectionMeta(request, remoteAddress), unidirectional: endpoint === 'uni_websocket', connectParam: url.searchParams.get('cf_connect') };
+          const offered = new Set((request.headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim()));
+          const unidirectional = endpoint === 'uni_websocket';
+          const subprotocol = chooseSubprotocol(offered, unidirectional);
+          const headers: Record<string, string> = subprotocol ? { 'Sec-WebSocket-Protocol': subprotocol } : {};
+          const protocol = unidirectional ? 'json' : requestedProtocol(url, subprotocol ?? '');
+          const data = { meta: connectionMeta(request, remoteAddress), unidirectional, protocol, connectParam: url.searchParams.get('cf_connect') };
           if (bun.upgrade(request, { data, headers })) return undefined;
           return new Response('expected a WebSocket upgrade', { status: 400 });
         },
@@ -149,8 +157,8 @@ export function bunRuntime(): Runtime {
           // Liveness is the session's job (protocol pings, idle timeout), not the socket's.
           idleTimeout: 0,
           open(ws: BunSocket) {
-            const { unidirectional, connectParam } = ws.data;
-            const transport = new BunWebSocketTransport(ws, unidirectional ? fanOuts.unidirectional : fanOuts.bidirectional);
+            const { unidirectional, protocol, connectParam } = ws.data;
+            const transport = new BunWebSocketTransport(ws, unidirectional ? fanOuts.unidirectional : fanOuts[protocol]);
             const connection = (ws.data.connection = node.accept(transport));
             ws.data.connectPending = unidirectional && connectParam === null;
             if (unidirectional && connectParam !== null) unidirectionalConnect(connection, (d) => transport.close(d), connectParam, log);
@@ -158,6 +166,7 @@ export function bunRuntime(): Runtime {
           message(ws: BunSocket, message: string | Uint8Array) {
             const { connection } = ws.data;
             if (!connection) return;
+            if (ws.data.protocol === 'protobuf') return connection.receive(typeof message === 'string' ? Buffer.from(message) : message);
             const text = typeof message === 'string' ? message : Buffer.from(message).toString();
             if (!ws.data.unidirectional) return connection.receive(text);
             if (!ws.data.connectPending) return;

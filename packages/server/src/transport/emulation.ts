@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DecodeError, decodeProtobufEmulationRequest } from '@renum-realtime/protocol';
 import { z } from 'zod';
-import { RequestBodyError, readLimitedBody, sendPlain } from './http-stream.js';
+import type { Frame } from '../core/index.js';
+import { RequestBodyError, isProtobufBody, readLimitedBytes, sendPlain } from './http-stream.js';
 import { transportCors, type Admission } from './policy.js';
 
 /** What the SDK posts for each command of an http_stream or sse session (protocol EmulationRequest). */
@@ -10,6 +12,35 @@ const emulationRequest = z.object({
   /** The commands, JSON-encoded as the SDK frames them for a WebSocket. */
   data: z.string(),
 });
+
+interface EmulationRequest {
+  node: string;
+  session: string;
+  data: Frame;
+}
+
+/** A JSON emulation request, or why it is refused. */
+function jsonRequest(text: string): EmulationRequest | string {
+  let parsed;
+  try {
+    parsed = emulationRequest.safeParse(JSON.parse(text));
+  } catch {
+    return 'emulation request is not valid JSON';
+  }
+  return parsed.success ? parsed.data : 'emulation request needs string fields node, session and data';
+}
+
+/** The SDK's protobuf build posts an `EmulationRequest` message; its `data` is the commands' bytes. */
+function protobufRequest(bytes: Uint8Array): EmulationRequest | string {
+  try {
+    const request = decodeProtobufEmulationRequest(bytes);
+    if (request.node.length > 64 || request.session.length > 64) return 'emulation request node and session are at most 64 characters';
+    return request;
+  } catch (error) {
+    if (error instanceof DecodeError) return `protobuf emulation request does not decode: ${error.reason}`;
+    throw error;
+  }
+}
 
 /**
  * `POST /emulation`: the commands of an HTTP-streaming or SSE session, addressed by node and
@@ -29,21 +60,16 @@ export async function serveEmulation(admission: Admission, req: IncomingMessage,
   };
   if (req.method !== 'POST') return fail(405, 'method_not_allowed', 'emulation takes POST');
   if (!policy.check(origin).allowed) return fail(403, 'origin_not_allowed', policy.check(origin).reason);
-  let text: string;
+  let body: Buffer;
   try {
-    text = await readLimitedBody(req, config.emulation.max_request_body_size);
+    body = await readLimitedBytes(req, config.emulation.max_request_body_size);
   } catch (error) {
     if (error instanceof RequestBodyError) return fail(error.status, 'body_too_large', error.message);
     throw error;
   }
-  let parsed;
-  try {
-    parsed = emulationRequest.safeParse(JSON.parse(text));
-  } catch {
-    return fail(400, 'bad_request', 'emulation request is not valid JSON');
-  }
-  if (!parsed.success) return fail(400, 'bad_request', 'emulation request needs string fields node, session and data');
-  const { node: target, session, data } = parsed.data;
+  const parsed = isProtobufBody(req) ? protobufRequest(body) : jsonRequest(body.toString('utf8'));
+  if (typeof parsed === 'string') return fail(400, 'bad_request', parsed);
+  const { node: target, session, data } = parsed;
   let outcome;
   try {
     outcome = await node.emulate(target, session, data);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DecodeError, decodeConnectRequest, type ConnectRequest } from '@renum-realtime/protocol';
-import type { ConnectionMeta, FanOut, Transport } from '../core/index.js';
+import { DecodeError, PROTOBUF_CONTENT_TYPE, decodeConnectRequest, type ConnectRequest } from '@renum-realtime/protocol';
+import type { ConnectionMeta, FanOut, Frame, Transport, WireProtocol } from '../core/index.js';
 import { connectionMeta, type HttpTransportName } from './endpoints.js';
 import { transportCors, type Admission } from './policy.js';
 
@@ -9,7 +9,8 @@ const CLIENT_GONE = { code: 3000, reason: 'connection closed' };
 
 /**
  * The HTTP transports write newline-delimited messages (http_stream) or one Server-Sent Event per
- * message (sse); a frame's messages never contain a raw newline (JSON escapes it).
+ * message (sse); a frame's messages never contain a raw newline (JSON escapes it). A protobuf
+ * frame (http_stream only) is a run of length-delimited messages and goes out as it is.
  */
 const formats: Record<HttpTransportName, (frame: string) => string> = {
   http_stream: (frame) => `${frame}\n`,
@@ -17,6 +18,15 @@ const formats: Record<HttpTransportName, (frame: string) => string> = {
   sse: (frame) => `data: ${frame.replaceAll('\n', '\n\ndata: ')}\n\n`,
   uni_sse: (frame) => `data: ${frame.replaceAll('\n', '\n\ndata: ')}\n\n`,
 };
+
+function format(name: HttpTransportName, frame: Frame): string | Uint8Array {
+  return typeof frame === 'string' ? formats[name](frame) : frame;
+}
+
+/** Whether a POST body (http_stream, `/emulation`) is protobuf, as the SDK's protobuf build sends it. */
+export function isProtobufBody(req: IncomingMessage): boolean {
+  return req.headers['content-type']?.split(';')[0]?.trim().toLowerCase() === PROTOBUF_CONTENT_TYPE;
+}
 
 /** Responses corked during this turn of the event loop, uncorked together when it ends. */
 const corked = new Set<ServerResponse>();
@@ -26,7 +36,7 @@ function uncorkAll(): void {
   corked.clear();
 }
 
-function corkedWrite(res: ServerResponse, bytes: Buffer | string): void {
+function corkedWrite(res: ServerResponse, bytes: Uint8Array | string): void {
   if (res.writableEnded) return;
   if (!corked.has(res)) {
     if (corked.size === 0) setImmediate(uncorkAll);
@@ -44,7 +54,8 @@ function corkedWrite(res: ServerResponse, bytes: Buffer | string): void {
 function httpFanOut(name: HttpTransportName): FanOut {
   return {
     broadcast(frame, transports) {
-      const bytes = Buffer.from(formats[name](frame));
+      const formatted = format(name, frame);
+      const bytes = typeof formatted === 'string' ? Buffer.from(formatted) : formatted;
       for (const transport of transports) corkedWrite((transport as StreamingTransport).res, bytes);
     },
   };
@@ -59,13 +70,13 @@ const FAN_OUTS: Record<HttpTransportName, FanOut> = {
 
 /** One streaming HTTP response as a client connection. */
 class StreamingTransport implements Transport {
-  readonly protocol = 'json';
   readonly pushesDisconnect = true;
 
   constructor(
     readonly name: HttpTransportName,
     readonly meta: ConnectionMeta,
     readonly res: ServerResponse,
+    readonly protocol: WireProtocol,
   ) {}
 
   get fanOut(): FanOut {
@@ -80,8 +91,8 @@ class StreamingTransport implements Transport {
     return !this.unidirectional;
   }
 
-  write(frame: string): void {
-    corkedWrite(this.res, formats[this.name](frame));
+  write(frame: Frame): void {
+    corkedWrite(this.res, format(this.name, frame));
   }
 
   close(): void {
@@ -103,7 +114,7 @@ export class RequestBodyError extends Error {
 }
 
 /** Reads a request body up to `limit` bytes; a larger one is refused with 413 before it is buffered whole. */
-export async function readLimitedBody(req: IncomingMessage, limit: number): Promise<string> {
+export async function readLimitedBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -111,7 +122,11 @@ export async function readLimitedBody(req: IncomingMessage, limit: number): Prom
     if (size > limit) throw new RequestBodyError(413, `request body is larger than ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+export async function readLimitedBody(req: IncomingMessage, limit: number): Promise<string> {
+  return (await readLimitedBytes(req, limit)).toString('utf8');
 }
 
 export function sendPlain(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -125,7 +140,7 @@ export function sendPlain(res: ServerResponse, status: number, body: string, hea
  * unidirectional ones. SSE sends it in the `cf_connect` query parameter of its GET (EventSource
  * cannot POST); a POST body works for every transport.
  */
-async function openingRequest(name: HttpTransportName, req: IncomingMessage, url: URL, limit: number): Promise<string> {
+async function openingRequest(name: HttpTransportName, req: IncomingMessage, url: URL, limit: number): Promise<Frame> {
   if (req.method === 'GET' && (name === 'sse' || name === 'uni_sse')) {
     const connect = url.searchParams.get('cf_connect');
     if (connect === null && name === 'sse') throw new RequestBodyError(400, 'the connect command goes in the cf_connect query parameter');
@@ -133,7 +148,7 @@ async function openingRequest(name: HttpTransportName, req: IncomingMessage, url
     return connect ?? '';
   }
   if (req.method !== 'POST') throw new RequestBodyError(400, `${name} takes ${name.endsWith('sse') ? 'GET or ' : ''}POST`);
-  return readLimitedBody(req, limit);
+  return name === 'http_stream' && isProtobufBody(req) ? readLimitedBytes(req, limit) : readLimitedBody(req, limit);
 }
 
 /**
@@ -147,20 +162,22 @@ export async function serveStream(admission: Admission, name: HttpTransportName,
   const cors = transportCors(policy, origin);
   const refusal = admission.admit(name, origin, req.socket.remoteAddress);
   if (refusal) return sendPlain(res, refusal.status, refusal.body, { ...cors, ...(refusal.retryAfter ? { 'Retry-After': String(refusal.retryAfter) } : {}) });
-  let opening: string;
+  let opening: Frame;
   let connect: ConnectRequest | undefined;
   try {
     opening = await openingRequest(name, req, url, node.config[name].max_request_body_size);
-    if (name === 'uni_http_stream' || name === 'uni_sse') connect = decodeConnectRequest(opening);
+    if (name === 'uni_http_stream' || name === 'uni_sse') connect = decodeConnectRequest(opening as string);
   } catch (error) {
     const status = error instanceof RequestBodyError ? error.status : error instanceof DecodeError ? 400 : undefined;
     if (status === undefined) throw error;
     log.warn({ event: 'transport_request_rejected', transport: name, status, origin, detail: (error as Error).message }, 'connection request refused');
     return sendPlain(res, status, (error as Error).message, cors);
   }
+  // Only http_stream has a protobuf variant (the SDK's SSE puts its connect command in the URL as text).
+  const protocol: WireProtocol = typeof opening === 'string' ? 'json' : 'protobuf';
   res.writeHead(200, {
     ...cors,
-    'Content-Type': name.endsWith('sse') ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson',
+    'Content-Type': name.endsWith('sse') ? 'text/event-stream; charset=utf-8' : protocol === 'protobuf' ? PROTOBUF_CONTENT_TYPE : 'application/x-ndjson',
     // nginx buffers responses unless told not to; a buffered stream delivers nothing live.
     'X-Accel-Buffering': 'no',
     'Cache-Control': 'private, no-cache, no-store, must-revalidate, max-age=0',
@@ -171,7 +188,7 @@ export async function serveStream(admission: Admission, name: HttpTransportName,
   // Some EventSource implementations wait for the first bytes before they report the stream open.
   if (name.endsWith('sse')) res.write('\r\n');
   else res.flushHeaders();
-  const connection = node.accept(new StreamingTransport(name, connectionMeta(req), res));
+  const connection = node.accept(new StreamingTransport(name, connectionMeta(req), res, protocol));
   res.on('close', () => connection.closed(CLIENT_GONE.code, CLIENT_GONE.reason));
   if (connect) connection.connectUnidirectional(connect);
   else connection.receive(opening);

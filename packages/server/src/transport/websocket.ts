@@ -1,11 +1,11 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { closeReason, WRITE_EACH, type ConnectionMeta, type Disconnect, type FanOut, type Transport } from '../core/index.js';
+import { closeReason, WRITE_EACH, type ConnectionMeta, type Disconnect, type FanOut, type Frame, type Transport, type WireProtocol } from '../core/index.js';
 import { decompressedSizeLimit } from '../config/types.js';
 import { connectionMeta, webSocketEndpoint, type Endpoints } from './endpoints.js';
 import type { Admission, Refusal } from './policy.js';
-import { JSON_SUBPROTOCOL, unidirectionalConnect } from './websocket-shared.js';
+import { chooseSubprotocol, requestedProtocol, unidirectionalConnect } from './websocket-shared.js';
 
 /** A peer that ignores our close frame is cut after this long. */
 const CLOSE_GRACE_MS = 5_000;
@@ -13,12 +13,16 @@ const CLOSE_GRACE_MS = 5_000;
 /** `ws` keeps the TCP socket here; writing a pre-framed buffer to it skips per-socket framing. */
 type WsInternals = WebSocket & { _socket: Duplex | null };
 
-/** An unmasked, final text frame (RFC 6455 §5.2): servers never mask, so one buffer serves all. */
-export function frameText(text: string): Buffer {
-  const length = Buffer.byteLength(text);
+/**
+ * An unmasked, final frame (RFC 6455 §5.2): text (0x81) for JSON, binary (0x82) for protobuf.
+ * Servers never mask, so one buffer serves all.
+ */
+export function frameMessage(message: Frame): Buffer {
+  const text = typeof message === 'string';
+  const length = text ? Buffer.byteLength(message) : message.length;
   const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(header + length);
-  frame[0] = 0x81;
+  frame[0] = text ? 0x81 : 0x82;
   if (header === 2) frame[1] = length;
   else if (header === 4) {
     frame[1] = 126;
@@ -27,7 +31,8 @@ export function frameText(text: string): Buffer {
     frame[1] = 127;
     frame.writeBigUInt64BE(BigInt(length), 2);
   }
-  frame.write(text, header);
+  if (text) frame.write(message, header);
+  else frame.set(message, header);
   return frame;
 }
 
@@ -49,8 +54,8 @@ function uncorkAll(): void {
  * TCP segment instead of one each), as uWS does for Bun's topics.
  */
 export const NODE_WS_FAN_OUT: FanOut = {
-  broadcast(text, transports) {
-    const frame = frameText(text);
+  broadcast(message, transports) {
+    const frame = frameMessage(message);
     for (const transport of transports) {
       const ws = (transport as WebSocketTransport).ws;
       const tcp = ws._socket;
@@ -70,7 +75,6 @@ export const NODE_WS_FAN_OUT: FanOut = {
 
 class WebSocketTransport implements Transport {
   readonly emulation = false;
-  readonly protocol = 'json';
   readonly pushesDisconnect = false;
 
   constructor(
@@ -78,13 +82,15 @@ class WebSocketTransport implements Transport {
     readonly meta: ConnectionMeta,
     readonly unidirectional: boolean,
     readonly fanOut: FanOut,
+    readonly protocol: WireProtocol,
   ) {}
 
   get name() {
     return this.unidirectional ? ('uni_websocket' as const) : ('websocket' as const);
   }
 
-  write(frame: string): void {
+  write(frame: Frame): void {
+    // `ws` sends a string as a text message and bytes as a binary one.
     this.ws.send(frame);
   }
 
@@ -128,15 +134,15 @@ export function attachWebSocketEndpoints(server: Server, admission: Admission, e
   // With permessage-deflate `ws` checks maxPayload against the inflated message: the limit that
   // keeps a small compressed frame from inflating into a huge one.
   const perMessageDeflate = websocket.compression ? { zlibDeflateOptions: { level: websocket.compression_level }, threshold: websocket.compression_min_size } : false;
-  const serverFor = (maxPayload: number) =>
+  const serverFor = (maxPayload: number, unidirectional: boolean) =>
     new WebSocketServer({
       noServer: true,
       maxPayload: websocket.compression ? decompressedSizeLimit(websocket) : maxPayload,
       perMessageDeflate,
       clientTracking: false,
-      handleProtocols: (protocols) => (protocols.has(JSON_SUBPROTOCOL) ? JSON_SUBPROTOCOL : false),
+      handleProtocols: (protocols) => chooseSubprotocol(protocols, unidirectional) ?? false,
     });
-  const servers = { websocket: serverFor(config.websocket.message_size_limit), uni_websocket: serverFor(config.uni_websocket.message_size_limit) };
+  const servers = { websocket: serverFor(config.websocket.message_size_limit, false), uni_websocket: serverFor(config.uni_websocket.message_size_limit, true) };
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => log.debug({ err }, 'upgrade socket error'));
@@ -155,7 +161,8 @@ export function attachWebSocketEndpoints(server: Server, admission: Admission, e
       const unidirectional = endpoint === 'uni_websocket';
       // A compressed connection gets frames deflated by `ws` with its own context, not shared bytes.
       const compressed = (ws as WsInternals & { _extensions: Record<string, unknown> })._extensions['permessage-deflate'] !== undefined;
-      const transport = new WebSocketTransport(ws as WsInternals, connectionMeta(request), unidirectional, compressed ? WRITE_EACH : NODE_WS_FAN_OUT);
+      const protocol = unidirectional ? 'json' : requestedProtocol(url, ws.protocol);
+      const transport = new WebSocketTransport(ws as WsInternals, connectionMeta(request), unidirectional, compressed ? WRITE_EACH : NODE_WS_FAN_OUT, protocol);
       const connection = node.accept(transport);
       const close = (d: Disconnect) => transport.close(d);
       let connectPending = unidirectional;
@@ -165,7 +172,7 @@ export function attachWebSocketEndpoints(server: Server, admission: Admission, e
         unidirectionalConnect(connection, close, connectParam, log);
       }
       ws.on('message', (data: Buffer) => {
-        if (!unidirectional) return connection.receive(data.toString());
+        if (!unidirectional) return connection.receive(protocol === 'protobuf' ? data : data.toString());
         if (!connectPending) return;
         connectPending = false;
         unidirectionalConnect(connection, close, data.toString(), log);

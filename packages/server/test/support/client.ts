@@ -20,6 +20,13 @@ export function once<T = any>(emitter: { once(event: string, fn: (ctx: T) => voi
   return waitFor<T>((resolve) => emitter.once(event, resolve), timeoutMs, event);
 }
 
+/** Connects a client and resolves with the transport it connected over. */
+export async function connectedTransport(client: { connect(): void; once(event: 'connected', fn: (ctx: { transport: string }) => void): unknown }): Promise<string> {
+  const ctx = once<{ transport: string }>(client as never, 'connected');
+  client.connect();
+  return (await ctx).transport;
+}
+
 /** Collects publication data of a subscription, in arrival order. */
 export function collect(sub: Subscription): unknown[] {
   const seen: unknown[] = [];

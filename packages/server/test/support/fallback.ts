@@ -1,6 +1,15 @@
+import type { RpcHandler } from '../../src/core/index.js';
 import { Centrifuge, type Options, type TransportEndpoint } from 'centrifuge';
 import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
+
+/** A gateway for the transport tests: a recoverable `runs` namespace open to subscribers, and a `runs.start` RPC. */
+export const TRANSPORT_TEST_CONFIG = {
+  channel: {
+    namespaces: [{ name: 'runs', history_size: 1000, history_ttl: '300s', force_recovery: true, presence: true, allow_subscribe_for_client: true, allow_publish_for_subscriber: true, allow_presence_for_subscriber: true, allow_history_for_subscriber: true }],
+  },
+};
+export const TRANSPORT_TEST_RPC: Record<string, RpcHandler> = { 'runs.start': ({ user, data }) => ({ started: true, by: user, echo: data }) };
 
 export type FallbackTransport = 'websocket' | 'http_stream' | 'sse';
 

@@ -50,7 +50,8 @@ describe('the server package’s public types', () => {
 
   it('describes a transport by name, direction and the frames it writes', () => {
     expectTypeOf<TransportName>().toEqualTypeOf<'websocket' | 'http_stream' | 'sse' | 'uni_websocket' | 'uni_http_stream' | 'uni_sse'>();
-    expectTypeOf<Transport['write']>().toEqualTypeOf<(frame: string) => void>();
+    // Text for the JSON protocol, bytes for protobuf.
+    expectTypeOf<Transport['write']>().toEqualTypeOf<(frame: string | Uint8Array) => void>();
     expectTypeOf<Transport['unidirectional']>().toEqualTypeOf<boolean>();
     expectTypeOf<Transport['close']>().parameter(0).toEqualTypeOf<{ code: number; reason: string }>();
   });

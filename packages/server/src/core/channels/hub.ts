@@ -1,9 +1,9 @@
-import type { ClientInfo, Publication, StreamPosition } from '@renum-realtime/protocol';
+import { fossilDeltaPublication, fossilDeltaPublications, type ClientInfo, type JsonValue, type Publication, type StreamPosition } from '@renum-realtime/protocol';
 import type { Broker, BrokerEventHandler } from '../../broker/broker.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { SessionCodec } from '../codec.js';
-import type { FanOut, Transport } from '../transport.js';
+import type { FanOut, Frame, Transport } from '../transport.js';
 import { historyOptions, type ChannelSpec } from './namespace.js';
 
 /** A local subscriber as the hub sees it: where to write, how to encode, and how to shed it. */
@@ -24,7 +24,14 @@ interface Membership {
   pending: Publication[];
   /** Whether join/leave pushes go to this member. */
   joinLeave: boolean;
+  /** The member negotiated fossil delta: every publication goes to it through `fossilDeltaPublication`. */
+  delta: boolean;
+  /** A delta member holds the channel's previous publication as its base: the next one may be a patch. */
+  hasBase: boolean;
 }
+
+/** How a publication is encoded for a group of members. */
+type Shape = 'plain' | 'full' | 'patch';
 
 interface ChannelMembers {
   members: Map<HubMember, Membership>;
@@ -33,22 +40,40 @@ interface ChannelMembers {
   /** Live members per native fan-out (Bun's topics): they get one publish per publication. */
   topics: Map<FanOut, { codec: SessionCodec; count: number }>;
   topicMembers: number;
+  /** The data of the last publication delivered here: the base of the next delta. */
+  previousData?: JsonValue;
 }
 
 /** Live members that share a fan-out and an encoding: one frame, one broadcast. */
 interface Group {
   fanOut: FanOut;
   codec: SessionCodec;
+  shape: Shape;
   members: HubMember[];
   transports: Transport[];
 }
 
-function addToGroup(groups: Group[], member: HubMember): void {
+function addToGroup(groups: Group[], member: HubMember, shape: Shape = 'plain'): void {
   const { transport } = member;
-  let group = groups.find((g) => g.fanOut === transport.fanOut && g.codec === member.codec);
-  if (!group) groups.push((group = { fanOut: transport.fanOut, codec: member.codec, members: [], transports: [] }));
+  let group = groups.find((g) => g.fanOut === transport.fanOut && g.codec === member.codec && g.shape === shape);
+  if (!group) groups.push((group = { fanOut: transport.fanOut, codec: member.codec, shape, members: [], transports: [] }));
   group.members.push(member);
   group.transports.push(transport);
+}
+
+/**
+ * The publication as a subscriber without delta, or a history reader, receives it: the delta
+ * request stored with it is the server's business.
+ */
+export function withoutDeltaFlag(publication: Publication): Publication {
+  if (publication.delta === undefined) return publication;
+  const { delta: _requested, ...plain } = publication;
+  return plain;
+}
+
+/** Whether a native topic carries this member's publications: delta members get frames of their own. */
+function usesTopics(member: HubMember, membership: Membership): boolean {
+  return member.transport.fanOut.topics !== undefined && !membership.delta;
 }
 
 /**
@@ -68,10 +93,17 @@ export class Hub implements BrokerEventHandler {
     private readonly queueMaxSize: number,
   ) {}
 
-  /** Appends to the channel's stream (when it keeps history) and delivers on every node. */
-  async publish(spec: ChannelSpec, publication: Publication, source: 'api' | 'client'): Promise<StreamPosition | undefined> {
+  /**
+   * Appends to the channel's stream (when it keeps history) and delivers on every node. A delta
+   * publication (asked for, or the namespace's `delta_publish`, where it allows fossil) goes as a
+   * patch against the channel's previous one to the subscribers that negotiated delta; the
+   * request travels with the publication as its `delta` flag and is stripped before delivery.
+   */
+  async publish(spec: ChannelSpec, publication: Publication, source: 'api' | 'client', delta = false): Promise<StreamPosition | undefined> {
     const started = performance.now();
-    const position = await this.broker.publish(spec.name, publication, historyOptions(spec.options));
+    const { options } = spec;
+    const sent = (delta || options.delta_publish) && options.allowed_delta_types.includes('fossil') ? { ...publication, delta: true } : publication;
+    const position = await this.broker.publish(spec.name, sent, historyOptions(options));
     this.metrics.publications.inc({ source });
     this.metrics.deliveryLatency.observe((performance.now() - started) / 1000);
     return position;
@@ -79,22 +111,24 @@ export class Hub implements BrokerEventHandler {
 
   /**
    * Registers a subscriber in buffering mode, and subscribes this node to the channel at the
-   * broker when it is the channel's first member here.
+   * broker when it is the channel's first member here. A `delta` member negotiated fossil delta.
    */
-  async add(channel: string, member: HubMember, joinLeave: boolean): Promise<void> {
+  async add(channel: string, member: HubMember, joinLeave: boolean, delta = false): Promise<void> {
     let entry = this.channels.get(channel);
     const first = !entry;
     if (!entry) this.channels.set(channel, (entry = { members: new Map(), buffering: 0, topics: new Map(), topicMembers: 0 }));
     const previous = entry.members.get(member);
     if (previous) this.leave(channel, member, previous, entry);
-    entry.members.set(member, { live: false, pending: [], joinLeave });
+    entry.members.set(member, { live: false, pending: [], joinLeave, delta, hasBase: false });
     entry.buffering++;
     if (first) await this.broker.subscribe(channel);
   }
 
   /**
    * Ends buffering once the subscribe reply is out. Returns the publications that arrived meanwhile
-   * and that the reply did not cover (offset above `coveredOffset`), in order.
+   * and that the reply did not cover (offset above `coveredOffset`), in order, ready to send: for a
+   * delta member the first full and each next one a patch against the one before, so the member
+   * holds the channel's previous publication as its base afterwards.
    */
   activate(channel: string, member: HubMember, coveredOffset: number | undefined): Publication[] {
     const entry = this.channels.get(channel);
@@ -104,7 +138,7 @@ export class Hub implements BrokerEventHandler {
       membership.live = true;
       entry.buffering--;
       const { fanOut } = member.transport;
-      if (fanOut.topics) {
+      if (fanOut.topics && usesTopics(member, membership)) {
         fanOut.topics.subscribe(member.transport, channel);
         const group = entry.topics.get(fanOut);
         if (group) group.count++;
@@ -114,8 +148,11 @@ export class Hub implements BrokerEventHandler {
     }
     const pending = membership.pending;
     membership.pending = [];
-    if (coveredOffset === undefined) return pending;
-    return pending.filter((p) => p.offset === undefined || p.offset > coveredOffset);
+    const uncovered = coveredOffset === undefined ? pending : pending.filter((p) => p.offset === undefined || p.offset > coveredOffset);
+    if (!membership.delta) return uncovered.map(withoutDeltaFlag);
+    // The last one held back is the channel's previous publication (they came in delivery order).
+    membership.hasBase = uncovered.length > 0;
+    return fossilDeltaPublications(member.codec.protocol, uncovered);
   }
 
   /** Removes a subscriber; the broker subscription goes with the channel's last member here. */
@@ -145,29 +182,40 @@ export class Hub implements BrokerEventHandler {
     }
   }
 
-  private deliver(channel: string, publication: Publication): void {
+  private deliver(channel: string, delivered: Publication): void {
     const entry = this.channels.get(channel);
     if (!entry) return;
+    const previousData = entry.previousData;
+    entry.previousData = delivered.data;
+    const publication = withoutDeltaFlag(delivered);
+    const patchable = delivered.delta === true && previousData !== undefined;
     let receivers = 0;
-    const frames = new Map<SessionCodec, string>();
-    const frameFor = (codec: SessionCodec): string => {
-      let frame = frames.get(codec);
-      if (frame === undefined) frames.set(codec, (frame = codec.push(channel, 'pub', publication)));
+    const frames = new Map<string, Frame>();
+    const frameFor = (codec: SessionCodec, shape: Shape): Frame => {
+      const key = `${codec.name}/${shape}`;
+      let frame = frames.get(key);
+      if (frame === undefined) {
+        const shaped = shape === 'plain' ? publication : fossilDeltaPublication(codec.protocol, publication, shape === 'patch' ? previousData : undefined);
+        frames.set(key, (frame = codec.push(channel, 'pub', shaped)));
+      }
       return frame;
     };
     for (const [fanOut, group] of entry.topics) {
       if (group.count === 0) continue;
-      fanOut.topics!.publish(channel, frameFor(group.codec));
+      fanOut.topics!.publish(channel, frameFor(group.codec, 'plain'));
       receivers += group.count;
     }
     if (entry.members.size > entry.topicMembers) {
       const groups: Group[] = [];
       for (const [member, membership] of entry.members) {
-        if (!membership.live) membership.pending.push(publication);
-        else if (!member.transport.fanOut.topics) addToGroup(groups, member);
+        if (!membership.live) membership.pending.push(delivered);
+        else if (membership.delta) {
+          addToGroup(groups, member, patchable && membership.hasBase ? 'patch' : 'full');
+          membership.hasBase = true;
+        } else if (!usesTopics(member, membership)) addToGroup(groups, member);
       }
       for (const group of groups) {
-        this.send(frameFor(group.codec), group);
+        this.send(frameFor(group.codec, group.shape), group);
         receivers += group.members.length;
       }
     }
@@ -215,14 +263,14 @@ export class Hub implements BrokerEventHandler {
       return;
     }
     const { fanOut } = member.transport;
-    if (!fanOut.topics) return;
+    if (!fanOut.topics || !usesTopics(member, membership)) return;
     fanOut.topics.unsubscribe(member.transport, channel);
     const group = entry.topics.get(fanOut);
     if (group) group.count--;
     entry.topicMembers--;
   }
 
-  private send(frame: string, group: Group): void {
+  private send(frame: Frame, group: Group): void {
     group.fanOut.broadcast(frame, group.transports);
     for (const member of group.members) {
       member.countSent(frame.length);

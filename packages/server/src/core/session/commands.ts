@@ -1,5 +1,6 @@
 import { DisconnectCodes, ErrorCodes, type CommandRequests, type Publication } from '@renum-realtime/protocol';
 import { UnrecoverablePositionError } from '../../broker/broker.js';
+import { withoutDeltaFlag } from '../channels/hub.js';
 import { hasHistory, historyOptions, type ChannelSpec } from '../channels/namespace.js';
 import { RpcError, type CommandOutcome, type SessionState as Session } from './context.js';
 import { CommandError, DisconnectError, proxyDecision } from './errors.js';
@@ -56,7 +57,7 @@ export async function handleHistory(session: Session, request: CommandRequests['
       { limit, reverse: !!request.reverse, ...(since ? { since: { offset: since.offset, epoch: since.epoch ?? '' } } : {}) },
       historyOptions(spec.options),
     );
-    return { reply: session.codec.reply(id, 'history', { publications: page.publications, epoch: page.position.epoch, offset: page.position.offset }) };
+    return { reply: session.codec.reply(id, 'history', { publications: page.publications.map(withoutDeltaFlag), epoch: page.position.epoch, offset: page.position.offset }) };
   } catch (error) {
     if (error instanceof UnrecoverablePositionError) throw new CommandError(ErrorCodes.unrecoverablePosition);
     throw error;

@@ -9,7 +9,7 @@ import type { ChannelRegistry, ChannelSpec } from '../channels/namespace.js';
 import type { SessionCodec } from '../codec.js';
 import type { NodeEvents } from '../events.js';
 import type { EventProxies, ProxyCaller } from '../proxy.js';
-import type { ConnectionMeta, Transport } from '../transport.js';
+import type { ConnectionMeta, Frame, Transport } from '../transport.js';
 import type { SessionRegistry } from './registry.js';
 
 export interface RpcCall {
@@ -93,13 +93,13 @@ export interface SessionState extends HubMember {
   subscriberInfo(sub: Pick<SessionSubscription, 'chanInfo'>): ClientInfo;
   /** Marks the session connected under this user and starts its ping schedule. */
   establish(user: string, now: number): void;
-  write(frame: string): void;
+  write(frame: Frame): void;
   dropSubscription(channel: string): void;
 }
 
 export interface CommandOutcome {
   /** The encoded reply; absent for `send`, which has none. */
-  reply?: string;
+  reply?: Frame;
   /** Runs once the frame's replies are written, e.g. to release publications held during a subscribe. */
   afterReply?: () => void;
 }

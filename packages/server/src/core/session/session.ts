@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
+  BinaryPayloadError,
   DecodeError,
   DisconnectCodes,
   ErrorCodes,
   UnsubscribeCodes,
-  decodeFrame,
   nestsDeeperThan,
   type ClientInfo,
   type Command,
@@ -15,7 +15,7 @@ import {
 } from '@renum-realtime/protocol';
 import type { HubMember } from '../channels/hub.js';
 import { codecFor, type SessionCodec } from '../codec.js';
-import type { Connection, ConnectionMeta, Transport } from '../transport.js';
+import type { Connection, ConnectionMeta, Frame, Transport } from '../transport.js';
 import { handleHistory, handlePresence, handlePresenceStats, handlePublish, handleRpc, handleSend } from './commands.js';
 import { handleConnect, handleRefresh } from './connect.js';
 import type { CommandOutcome, SessionContext, SessionState, SessionSubscription } from './context.js';
@@ -80,7 +80,7 @@ export class Session implements HubMember, SessionState, Connection {
     this.rateLimit = new TokenBucket(limit.per_second, limit.burst);
     const errors = ctx.config.client.max_command_errors;
     this.errorBudget = new TokenBucket(errors / 10, errors);
-    this.codec = codecFor(transport.unidirectional);
+    this.codec = codecFor(transport.unidirectional, transport.protocol);
     if (transport.emulation || transport.unidirectional) this.sessionId = randomUUID();
   }
 
@@ -109,11 +109,11 @@ export class Session implements HubMember, SessionState, Connection {
     return info;
   }
 
-  /** Called by the transport (or `/emulation`) for each text frame. Frames are processed in order. */
-  receive(text: string): void {
-    this.ctx.metrics.bytesIn.inc(text.length);
-    this.bytesIn += text.length;
-    this.enqueue(() => this.processFrame(text));
+  /** Called by the transport (or `/emulation`) for each frame. Frames are processed in order. */
+  receive(frame: Frame): void {
+    this.ctx.metrics.bytesIn.inc(frame.length);
+    this.bytesIn += frame.length;
+    this.enqueue(() => this.processFrame(frame));
   }
 
   /** A unidirectional transport's one request: connect, then only pushes flow. */
@@ -179,7 +179,7 @@ export class Session implements HubMember, SessionState, Connection {
     this.write(this.codec.push(channel, 'unsubscribe', { code: code.code, reason: code.reason }));
   }
 
-  write(frame: string): void {
+  write(frame: Frame): void {
     if (this.state === 'closed') return;
     this.transport.write(frame);
     this.countSent(frame.length);
@@ -290,7 +290,7 @@ export class Session implements HubMember, SessionState, Connection {
     );
   }
 
-  private async processFrame(text: string): Promise<void> {
+  private async processFrame(frame: Frame): Promise<void> {
     if (this.state === 'closed') return;
     if (this.transport.unidirectional) {
       this.ctx.log.warn({ client: this.clientId || undefined, transport: this.transport.name, reason: 'bad_request' }, 'command on a unidirectional transport');
@@ -298,16 +298,20 @@ export class Session implements HubMember, SessionState, Connection {
     }
     let messages;
     try {
-      messages = decodeFrame(text, this.ctx.config.client.max_commands_per_frame);
+      messages = this.codec.decode(frame, this.ctx.config.client.max_commands_per_frame);
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
       this.ctx.log.warn({ client: this.clientId || undefined, origin: this.meta.origin, transport: this.transport.name, reason: 'bad_request', detail: error.reason }, 'malformed frame');
       return this.disconnect(DisconnectCodes.badRequest);
     }
-    const replies: string[] = [];
+    const replies: Frame[] = [];
     const afterReplies: Array<() => void> = [];
     for (const message of messages) {
       if (this.isClosed) return;
+      if (message instanceof BinaryPayloadError) {
+        if (!this.refuseBinaryPayload(message, replies)) break;
+        continue;
+      }
       if (message.method === 'pong') {
         if (!this.acceptPong()) break;
         continue;
@@ -322,7 +326,7 @@ export class Session implements HubMember, SessionState, Connection {
   }
 
   /** Runs one command; returns undefined when the connection was closed by it. */
-  private async runCommand(command: Command, replies: string[]): Promise<CommandOutcome | undefined> {
+  private async runCommand(command: Command, replies: Frame[]): Promise<CommandOutcome | undefined> {
     const { metrics, log } = this.ctx;
     if ((this.state === 'connecting') !== (command.method === 'connect')) {
       log.warn({ client: this.clientId || undefined, method: command.method, transport: this.transport.name, reason: 'bad_request' },
@@ -370,10 +374,29 @@ export class Session implements HubMember, SessionState, Connection {
     }
   }
 
-  private flushThenDisconnect(replies: string[], disconnect: DisconnectCode, reason?: string): void {
+  private flushThenDisconnect(replies: Frame[], disconnect: DisconnectCode, reason?: string): void {
     if (replies.length > 0) this.write(this.codec.join(replies));
     replies.length = 0;
     this.disconnect(disconnect, reason);
+  }
+
+  /**
+   * A protobuf command whose payload is not JSON: answered with 107 on its own (a `send` has no
+   * reply and is dropped), counted against the error budget. False when the connection closed.
+   */
+  private refuseBinaryPayload(refused: BinaryPayloadError, replies: Frame[]): boolean {
+    const { log, metrics } = this.ctx;
+    log.warn({ client: this.clientId || undefined, method: refused.method, transport: this.transport.name, reason: 'bad_request', detail: refused.message }, 'binary payload refused');
+    metrics.commandErrors.inc({ method: refused.method, code: ErrorCodes.badRequest.code });
+    if (refused.method === 'send') return true;
+    if (this.state === 'connecting' && refused.method !== 'connect') {
+      this.flushThenDisconnect(replies, DisconnectCodes.badRequest);
+      return false;
+    }
+    replies.push(this.codec.error(refused.id, { ...ErrorCodes.badRequest, message: `bad request: ${refused.message}` }));
+    if (this.errorBudget.take(Date.now())) return true;
+    this.flushThenDisconnect(replies, DisconnectCodes.tooManyErrors);
+    return false;
   }
 
   /** A pong answers the outstanding ping; a pong nobody asked for is a protocol violation (3501). */

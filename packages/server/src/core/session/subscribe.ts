@@ -1,7 +1,8 @@
-import { DisconnectCodes, ErrorCodes, type CommandRequests, type JsonValue, type SubscribeResult } from '@renum-realtime/protocol';
+import { DisconnectCodes, ErrorCodes, fossilDeltaPublications, type CommandRequests, type JsonValue, type Publication, type SubscribeResult } from '@renum-realtime/protocol';
 import type { SubscriptionClaims, TokenOverride } from '../../auth/verifier.js';
 import { UnrecoverablePositionError, type HistoryPage } from '../../broker/broker.js';
 import type { ChannelOptions } from '../../config/types.js';
+import { withoutDeltaFlag } from '../channels/hub.js';
 import { hasHistory, historyOptions as historyOptionsOf, type ChannelSpec } from '../channels/namespace.js';
 import type { CommandOutcome, SessionState as Session } from './context.js';
 import { CommandError, DisconnectError, proxyDecision } from './errors.js';
@@ -26,6 +27,8 @@ export interface SubscribeSetup {
   rejectUnrecovered?: boolean;
   /** The expiry came from the subscribe proxy: the sub_refresh proxy prolongs it. */
   refreshedByProxy?: boolean;
+  /** The client asked for fossil delta (`delta: "fossil"`); granted where the namespace allows it. */
+  delta?: boolean;
 }
 
 function applyOverride(options: ChannelOptions, override: TokenOverride | undefined): ChannelOptions {
@@ -75,7 +78,7 @@ async function position(session: Session, spec: ChannelSpec, setup: SubscribeSet
     result.epoch = page.position.epoch;
     if (recovered) {
       result.offset = offset;
-      if (pubs.length > 0) result.publications = pubs;
+      if (pubs.length > 0) result.publications = recoveredFor(session, pubs, setup.delta === true);
     } else if (top > 0) {
       result.offset = top;
     }
@@ -85,6 +88,15 @@ async function position(session: Session, spec: ChannelSpec, setup: SubscribeSet
   result.epoch = page.position.epoch;
   if (page.position.offset > 0) result.offset = page.position.offset;
   return { result, covered: page.position.offset };
+}
+
+/**
+ * Recovered publications as the subscriber reads them: chained fossil deltas (the first full) for
+ * a delta subscriber, so the SDK rebuilds each one; without the stored delta request otherwise.
+ */
+function recoveredFor(session: Session, publications: Publication[], delta: boolean): Publication[] {
+  if (delta) return fossilDeltaPublications(session.codec.protocol, publications);
+  return publications.map(withoutDeltaFlag);
 }
 
 function epochMatches(requested: string, current: string): boolean {
@@ -100,14 +112,17 @@ export async function subscribeChannel(session: Session, channelSpec: ChannelSpe
   const { hub, broker, presence, metrics } = session.ctx;
   const options = applyOverride(channelSpec.options, setup.override);
   const spec = { ...channelSpec, options };
+  // As Centrifugo: a delta type the namespace does not allow gives a plain subscription, not an error.
+  const delta = setup.delta === true && options.allowed_delta_types.includes('fossil');
   const channel = spec.name;
   const sub = { spec, serverSide: setup.serverSide, expiresAt: setup.expiresAt, chanInfo: setup.chanInfo, announced: false, refreshedByProxy: !!setup.refreshedByProxy };
   session.subscriptions.set(channel, sub);
   metrics.subscriptions.inc();
   const pushJoinLeave = options.join_leave && (options.force_push_join_leave || setup.joinLeave);
   try {
-    await hub.add(channel, session, pushJoinLeave);
-    const { result, covered } = await position(session, spec, setup);
+    await hub.add(channel, session, pushJoinLeave, delta);
+    const { result, covered } = await position(session, spec, { ...setup, delta });
+    if (delta) result.delta = true;
     if (result.recovered === false && setup.rejectUnrecovered) throw new CommandError(ErrorCodes.unrecoverablePosition);
     if (session.subscriptions.get(channel) !== sub) throw new CommandError(ErrorCodes.internal, 'connection closed during subscribe');
     const info = session.subscriberInfo(sub);
@@ -153,12 +168,17 @@ export async function handleSubscribe(session: Session, request: CommandRequests
   if (session.subscriptions.has(channel)) throw new CommandError(ErrorCodes.alreadySubscribed);
   if (session.subscriptions.size >= session.ctx.config.client.channel_limit) throw new CommandError(ErrorCodes.limitExceeded, 'channel limit');
   const spec = resolveChannel(session, channel);
+  // Centrifugo closes the connection on a delta type it does not know (client.go validateSubscribeRequest).
+  if (request.delta !== undefined && request.delta !== '' && request.delta !== 'fossil') {
+    throw new DisconnectError(DisconnectCodes.badRequest, `unknown delta type in subscribe request: ${request.delta.slice(0, 32)}`);
+  }
   const setup: SubscribeSetup = {
     serverSide: false,
     joinLeave: !!request.join_leave,
     requestRecoverable: request.recoverable,
     requestPositioned: request.positioned,
     rejectUnrecovered: ((request.flag ?? 0) & FLAG_REJECT_UNRECOVERED) !== 0,
+    delta: request.delta === 'fossil',
   };
   if (request.recover) setup.recover = { offset: request.offset ?? 0, epoch: request.epoch ?? '' };
   if (request.token) {

@@ -1,0 +1,20 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+describe('bench/README: npm run bench:wire', () => {
+  it('builds, runs, checks every delivered document, and prints bytes per delivery for the four protocols', async () => {
+    // As bench/README prints it: the build, then 300 publications per protocol.
+    const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'bench:wire', '-w', '@renum-realtime/bench'], { cwd: ROOT, timeout: 120_000 });
+    const rows = stdout.trim().split('\n').slice(1).map((line) => line.split(/\s{2,}/)[0]?.trim());
+    expect(rows).toEqual(['json', 'protobuf', 'json + fossil delta', 'protobuf + fossil delta']);
+    const bytes = stdout.trim().split('\n').slice(1).map((line) => Number(line.match(/([\d.]+) B/)?.[1]));
+    expect(bytes.every((b) => b > 0)).toBe(true);
+    // Delta must be smaller than the same build without it, or it is not working.
+    expect(bytes[2]).toBeLessThan(bytes[0]!);
+    expect(bytes[3]).toBeLessThan(bytes[1]!);
+  });
+});
