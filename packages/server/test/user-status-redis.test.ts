@@ -103,7 +103,9 @@ describe('user status across two nodes on Redis', () => {
 
   it('takes a killed node\'s connections offline once its lease has run out', async () => {
     const log = createLogger('silent');
-    const options = { url, prefix, graceMs: 200, lastSeenTtlMs: 60_000, nodeLeaseMs: 300, commandTimeoutMs: 1000 };
+    // Its own prefix: the gateways' background sweeps would otherwise claim carol's offline first.
+    const leasePrefix = uniquePrefix('status-lease');
+    const options = { url, prefix: leasePrefix, graceMs: 200, lastSeenTtlMs: 60_000, nodeLeaseMs: 300, commandTimeoutMs: 1000 };
     const killed = new RedisUserStatus({ ...options, node: 'killed-node' }, log);
     const survivor = new RedisUserStatus({ ...options, node: 'survivor' }, log);
     try {
@@ -119,6 +121,7 @@ describe('user status across two nodes on Redis', () => {
     } finally {
       await killed.close();
       await survivor.close();
+      await dropPrefix(url, leasePrefix);
     }
   });
 });
