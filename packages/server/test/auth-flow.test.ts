@@ -25,20 +25,31 @@ describe('connection tokens', () => {
     client.disconnect();
   });
 
-  it('accepts tokens whose key comes from a JWKS endpoint', async () => {
-    const { publicKey, privateKey } = await generateKeyPair('ES256');
-    const jwk = { ...(await exportJWK(publicKey)), kid: 'key-1', alg: 'ES256', use: 'sig' };
+  it('accepts tokens whose key comes from a JWKS endpoint, and a rotated key at once', async () => {
+    const pair = async (kid: string) => {
+      const { publicKey, privateKey } = await generateKeyPair('ES256');
+      return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' } };
+    };
+    const first = await pair('key-1');
+    const second = await pair('key-2');
+    let keys = [first.jwk];
     const jwks: Server = createServer((_, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ keys: [jwk] }));
+      res.end(JSON.stringify({ keys }));
     });
     await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
     const endpoint = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
     const gw = await gateway({ client: { token: { hmac_secret_key: null, jwks_public_endpoint: endpoint } } });
-    const client = newClient(gw.url, { token: await signedWith(privateKey, 'ES256', { sub: 'jwks-user' }, 'key-1') });
-    client.connect();
-    await client.ready(3000);
-    client.disconnect();
+    const before = newClient(gw.url, { token: await signedWith(first.privateKey, 'ES256', { sub: 'jwks-user' }, 'key-1') });
+    before.connect();
+    await before.ready(3000);
+    // The identity provider rotates: its next tokens carry a kid the gateway fetched moments ago without.
+    keys = [first.jwk, second.jwk];
+    const after = newClient(gw.url, { token: await signedWith(second.privateKey, 'ES256', { sub: 'rotated-user' }, 'key-2') });
+    after.connect();
+    await after.ready(3000);
+    before.disconnect();
+    after.disconnect();
     jwks.close();
   });
 

@@ -247,26 +247,47 @@ describe('JWKS', () => {
     const known = await jwkPair('ES256', 'known');
     const stranger = await jwkPair('ES256', 'stranger');
     const server = await jwksServer([known.jwk]);
-    const remote = verifier({ jwks_public_endpoint: server.url }, { cooldownMs: 0 });
+    const remote = verifier({ jwks_public_endpoint: server.url });
     await remote.verifyConnectionToken(await sign(known.privateKey, 'ES256', { sub: 'a' }, 'known'));
     expect(await codeOf(remote.verifyConnectionToken(await sign(stranger.privateKey, 'ES256', { sub: 'a' }, 'stranger')))).toBe('unknown_kid');
     expect(server.hits).toBe(2);
   });
 
-  it('does not refetch for every unknown kid within the cooldown', async () => {
+  it('refetches once for a new kid however many tokens carry it, and not again for that kid', async () => {
     const known = await jwkPair('ES256', 'known');
     const server = await jwksServer([known.jwk]);
     const remote = verifier({ jwks_public_endpoint: server.url });
     await remote.verifyConnectionToken(await sign(known.privateKey, 'ES256', { sub: 'a' }, 'known'));
-    expect(await codeOf(remote.verifyConnectionToken(await sign(known.privateKey, 'ES256', { sub: 'a' }, 'other')))).toBe('unknown_kid');
-    expect(server.hits).toBe(1);
+    const tokens = await Promise.all(Array.from({ length: 5 }, () => sign(known.privateKey, 'ES256', { sub: 'a' }, 'other')));
+    const codes = await Promise.all(tokens.map((token) => codeOf(remote.verifyConnectionToken(token))));
+    expect(codes).toEqual(Array(5).fill('unknown_kid'));
+    expect(server.hits).toBe(2);
+    expect(await codeOf(remote.verifyConnectionToken(tokens[0]!))).toBe('unknown_kid');
+    expect(server.hits).toBe(2);
   });
 
-  it('picks up a rotated key set', async () => {
+  it('answers a temporary error, not a terminal one, for a new kid right after a refetch', async () => {
+    const known = await jwkPair('ES256', 'known');
+    const server = await jwksServer([known.jwk]);
+    const remote = verifier({ jwks_public_endpoint: server.url }, { refetchIntervalMs: 300 });
+    await remote.verifyConnectionToken(await sign(known.privateKey, 'ES256', { sub: 'a' }, 'known'));
+    expect(await codeOf(remote.verifyConnectionToken(await sign(known.privateKey, 'ES256', { sub: 'a' }, 'random-1')))).toBe('unknown_kid');
+    // Random kids cannot make the gateway hammer the endpoint: the next one waits its turn.
+    const late = await jwkPair('ES256', 'late');
+    const lateToken = await sign(late.privateKey, 'ES256', { sub: 'late' }, 'late');
+    expect(await codeOf(remote.verifyConnectionToken(lateToken))).toBe('jwks_unavailable');
+    expect(server.hits).toBe(2);
+    server.keys = [known.jwk, late.jwk];
+    await new Promise((r) => setTimeout(r, 350));
+    expect((await remote.verifyConnectionToken(lateToken)).user).toBe('late');
+    expect(server.hits).toBe(3);
+  });
+
+  it('picks up a rotated key set at once', async () => {
     const first = await jwkPair('ES256', 'key-1');
     const second = await jwkPair('ES256', 'key-2');
     const server = await jwksServer([first.jwk]);
-    const remote = verifier({ jwks_public_endpoint: server.url }, { cooldownMs: 0 });
+    const remote = verifier({ jwks_public_endpoint: server.url }, { refetchIntervalMs: 0 });
     expect((await remote.verifyConnectionToken(await sign(first.privateKey, 'ES256', { sub: 'one' }, 'key-1'))).user).toBe('one');
     server.keys = [second.jwk];
     expect((await remote.verifyConnectionToken(await sign(second.privateKey, 'ES256', { sub: 'two' }, 'key-2'))).user).toBe('two');
@@ -292,7 +313,12 @@ describe('JWKS', () => {
     expect(await codeOf(verifier({ jwks_public_endpoint: down.url }).verifyConnectionToken(token))).toBe('jwks_unavailable');
     const failing = await jwksServer([pair.jwk]);
     failing.status = 500;
-    expect(await codeOf(verifier({ jwks_public_endpoint: failing.url }).verifyConnectionToken(token))).toBe('jwks_unavailable');
+    const remote = verifier({ jwks_public_endpoint: failing.url });
+    expect(await codeOf(remote.verifyConnectionToken(token))).toBe('jwks_unavailable');
+    expect(failing.hits).toBe(2); // one retry
+    // Once the endpoint recovers, the same token passes: a failure never locks anyone out.
+    failing.status = 200;
+    expect((await remote.verifyConnectionToken(token)).user).toBe('a');
   });
 });
 

@@ -1,16 +1,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
 import type { TokenConfig } from '../config/types.js';
 import { TokenError } from './errors.js';
-
-export interface JwksOptions {
-  /** ms before a token with an unknown kid may trigger another fetch (jose default 30 s). */
-  cooldownMs?: number;
-  /** ms a fetch may take; kept under the SDK's 5 s connect timeout. */
-  timeoutMs?: number;
-  /** ms the fetched set is trusted before it is fetched again (jose default 10 min). */
-  cacheMaxAgeMs?: number;
-}
+import { type JwksOptions, remoteKeys } from './jwks.js';
 
 /** Where the key for one token comes from, chosen by the token's `alg` (and `kid`). */
 export type KeySource =
@@ -45,26 +37,6 @@ function publicKey(pem: string, type: 'rsa' | 'ec', option: string): KeyObject {
     throw new TypeError(`${option}: expected an ${type.toUpperCase()} key, got ${key.asymmetricKeyType ?? 'unknown'}`);
   }
   return key;
-}
-
-function remoteKeys(endpoint: string, options: JwksOptions): JWTVerifyGetKey {
-  const remote = createRemoteJWKSet(new URL(endpoint), {
-    cooldownDuration: options.cooldownMs ?? 30_000,
-    timeoutDuration: options.timeoutMs ?? 3_000,
-    cacheMaxAge: options.cacheMaxAgeMs ?? 600_000,
-  });
-  return async (header, token) => {
-    try {
-      return await remote(header, token);
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      // The verifier tries each candidate itself (jose leaves that to the caller).
-      if (code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw error;
-      if (code === 'ERR_JWKS_NO_MATCHING_KEY') throw new TokenError('unknown_kid', { detail: `kid ${JSON.stringify(header.kid)} not in ${endpoint}`, cause: error });
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new TokenError('jwks_unavailable', { detail: `${endpoint}: ${reason}`, cause: error });
-    }
-  };
 }
 
 /**

@@ -2,10 +2,11 @@ import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOption
 import type { SubscriptionTokenConfig, TokenConfig } from '../config/types.js';
 import { connectionClaims, subscriptionClaims, type ConnectionClaims, type SubscriptionClaims } from './claims.js';
 import { TokenError } from './errors.js';
-import { createKeyRing, type JwksOptions, type KeyRing, type KeySource } from './keys.js';
+import type { JwksOptions } from './jwks.js';
+import { createKeyRing, type KeyRing, type KeySource } from './keys.js';
 
 export type { ConnectionClaims, SubscriptionClaims, TokenOverride, TokenSubscription } from './claims.js';
-export type { JwksOptions } from './keys.js';
+export type { JwksOptions } from './jwks.js';
 
 export interface TokenVerifier {
   /** Rejects with a `TokenError`. */
