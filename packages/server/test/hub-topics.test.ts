@@ -102,4 +102,29 @@ describe('hub', () => {
     expect(sent.get(members[1]!)).toEqual(sent.get(members[0]!));
     expect(sent.get(members[2]!)).toEqual(['{"channel":"progress","pub":{"data":{"step":3},"offset":7}}']);
   });
+
+  it('drops the late pub/sub copy of a publication the subscribe reply already carried, topic or not', async () => {
+    const calls: string[] = [];
+    const { hub, sent, member } = setup();
+    const direct = member({ broadcast: WRITE_EACH.broadcast });
+    const viaTopic = member(recordingTopics(calls));
+    for (const m of [direct, viaTopic]) {
+      await hub.add('runs', m, false);
+      // The history read saw offsets up to 5; the pub/sub message of 5 had not arrived yet.
+      expect(hub.activate('runs', m, 5)).toEqual([]);
+    }
+    hub.onPublication('runs', { data: { n: 5 }, offset: 5 });
+    expect(sent.get(direct)).toEqual([]);
+    expect(sent.get(viaTopic)).toEqual([]);
+    expect(calls).toEqual([]);
+    hub.onPublication('runs', { data: { n: 6 }, offset: 6 });
+    hub.onPublication('runs', { data: { n: 7 }, offset: 7 });
+    const offsets = (frames: string[] | undefined) => frames!.map((f) => (JSON.parse(f) as { push: { pub: { offset: number } } }).push.pub.offset);
+    expect(offsets(sent.get(direct))).toEqual([6, 7]);
+    // Joined the topic with 6, which it got directly: 7 came through the topic, once.
+    expect(offsets(sent.get(viaTopic))).toEqual([6, 7]);
+    expect(calls).toEqual(['subscribe runs', 'publish runs']);
+    hub.remove('runs', viaTopic);
+    expect(calls.at(-1)).toBe('unsubscribe runs');
+  });
 });

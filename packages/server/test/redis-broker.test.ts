@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnrecoverablePositionError, type Broker, type BrokerEventHandler, type PresenceStore } from '../src/broker/broker.js';
 import { MemoryBroker } from '../src/broker/memory.js';
 import { createRedisEngine, RedisKeys } from '../src/broker/redis.js';
+import { parseShardAddress } from '../src/broker/redis-address.js';
+import { RedisLink } from '../src/broker/redis-link.js';
 import { createLogger } from '../src/log.js';
 import { until } from './support/client.js';
 import { dropPrefix, redisUrl, stopRedis, uniquePrefix } from './support/redis.js';
@@ -135,6 +137,20 @@ describe('Redis broker delivery', () => {
     await until(() => node.handler.publications.length === 4);
     expect(node.handler.publications.map((p) => p.publication.offset)).toEqual([1, 2, 5, 1]);
     expect(node.handler.gaps).toEqual(['gappy', 'gappy']);
+  });
+});
+
+describe('Redis link', () => {
+  it('takes back a connection ioredis gave up for good, as it does when a failover lands mid-connect', async () => {
+    const link = new RedisLink({ shard: parseShardAddress(url), commandTimeout: 1000, connectTimeout: 1000 }, log);
+    await link.connect();
+    closers.push(() => link.close());
+    // What ioredis does when its connector fails: status 'end', and no retry of its own.
+    const ended = new Promise((resolve) => link.command.once('end', resolve));
+    link.command.disconnect();
+    await ended;
+    await until(() => link.ready, 5000, 'the link to come back');
+    expect(await link.run((redis) => redis.ping())).toBe('PONG');
   });
 });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './support/client.js';
-import { publishThroughFailover } from './support/failover.js';
+import { publishThroughFailover, retryWhileUnavailable } from './support/failover.js';
 import type { ConfigFile } from './support/gateway.js';
 import { RedisDeployment, uniquePrefix } from './support/redis.js';
 import { RedisSentinel } from './support/redis-servers.js';
@@ -30,6 +30,6 @@ describe('Redis engine through Sentinel', () => {
     expect(await sentinel.masterPort()).toBe(sentinel.replica.port);
     expect(outcome.acks.length).toBe(60);
     // Both nodes serve on the new master, control bus included.
-    await until(async () => (await deployment.nodes[1]!.api('info', {})).nodes.length === 2, 10_000, 'both nodes in info');
+    await until(async () => (await retryWhileUnavailable(() => deployment.nodes[1]!.api('info', {}))).nodes.length === 2, 10_000, 'both nodes in info');
   });
 });

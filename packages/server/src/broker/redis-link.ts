@@ -1,4 +1,3 @@
-import type { EventEmitter } from 'node:events';
 import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log.js';
 import { BrokerUnavailableError } from './broker.js';
@@ -93,6 +92,8 @@ export class RedisLink {
   private readonly listeners = new Map<string, Listener>();
   private readonly reconnectHooks: Array<() => Promise<void>> = [];
   private subscriberWasReady = false;
+  /** Set once `connect` succeeded: from then on a lost connection is retried, never given up. */
+  private connected = false;
   private closing = false;
   private readonly commandTimeout: number;
   /** The shard as logs name it (no password). */
@@ -116,18 +117,35 @@ export class RedisLink {
     this.command.defineCommand('renumHistory', { numberOfKeys: 2, lua: HISTORY_SCRIPT });
     this.command.defineCommand('renumExpiringSet', { numberOfKeys: 2, lua: EXPIRING_SET_SCRIPT });
     this.command.defineCommand('renumExpiringGet', { numberOfKeys: 2, lua: EXPIRING_GET_SCRIPT });
-    for (const [name, connection] of [['commands', this.command as EventEmitter], ['subscriber', this.subscriber as EventEmitter]] as const) {
+    for (const [name, connection] of [['commands', this.command as Redis | Cluster], ['subscriber', this.subscriber]] as const) {
       // One line per outage and one per recovery, not one per reconnect attempt.
       let down = false;
       const lost = (detail: string) => {
         if (!down && !this.closing) log.warn({ event: 'redis_down', connection: name, shard: this.name, detail }, 'redis unreachable; retrying');
         down = true;
       };
+      let revivals = 0;
       connection.on('error', (err: Error) => lost(err.message));
       connection.on('close', () => lost('connection closed'));
       connection.on('ready', () => {
         if (down) log.info({ event: 'redis_up', connection: name, shard: this.name }, 'redis reachable again');
         down = false;
+        revivals = 0;
+      });
+      // ioredis gives a connection up for good ('end') when its connector fails mid-connect, as
+      // when a Sentinel's +switch-master lands while it asks the sentinels for the master: the
+      // node would be left without Redis after a failover that went well. A link that was up
+      // keeps trying instead.
+      connection.on('end', () => {
+        if (!this.connected || this.closing) return;
+        lost('connection ended');
+        revivals += 1;
+        const timer = setTimeout(() => {
+          if (this.closing || connection.status !== 'end') return;
+          // A failure ends the connection again, and so schedules the next try.
+          connection.connect().catch(() => undefined);
+        }, Math.min(100 * revivals, 1000));
+        timer.unref();
       });
     }
     this.subscriber.on('message', (topic: string, message: string) => this.listeners.get(topic)?.(message));
@@ -147,6 +165,7 @@ export class RedisLink {
         throw new Error('it is a Redis Cluster node: list the cluster in engine.redis.cluster_address (or use a redis+cluster:// address)');
       }
     }
+    this.connected = true;
   }
 
   /** Runs Redis commands; connection trouble becomes `BrokerUnavailableError`, script bugs stay as they are. */

@@ -1,5 +1,6 @@
 import type { SubscribedContext } from 'centrifuge';
 import { expect } from 'vitest';
+import { ApiErrorCodes } from '@renum-realtime/protocol';
 import { createRedisEngine } from '../../src/broker/redis.js';
 import { createLogger } from '../../src/log.js';
 import { until } from './client.js';
@@ -15,6 +16,23 @@ interface Follower {
   /** `n` of every publication received, in arrival order. */
   received: number[];
   subscribed: SubscribedContext[];
+}
+
+/**
+ * Runs an API call again while the gateway answers "temporarily unavailable", as an API client
+ * must: a Sentinel's +switch-master can move the connection once more after the first writes on
+ * the promoted replica went through.
+ */
+export async function retryWhileUnavailable<T>(call: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if ((error as { code?: number }).code !== ApiErrorCodes.temporarilyUnavailable.code || Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 /**
@@ -66,7 +84,7 @@ export async function publishThroughFailover(
   }
   const lastAck = acks.at(-1)!;
   for (const follower of followers) await until(() => follower.received.includes(lastAck.n), 10_000, `publication ${lastAck.n} on every node`);
-  const history = await nodes[0]!.api<{ publications: Array<{ offset: number; data: { n: number } }>; epoch: string }>('history', { channel, limit: -1 });
+  const history = await retryWhileUnavailable(() => nodes[0]!.api<{ publications: Array<{ offset: number; data: { n: number } }>; epoch: string }>('history', { channel, limit: -1 }));
   const inHistory = new Map(history.publications.map((p) => [p.offset, p.data.n]));
   let lostFromHistory = 0;
   for (const ack of acks) {
@@ -76,7 +94,7 @@ export async function publishThroughFailover(
   // A publication missing from history is a gap some subscriber may have seen: it must be signalled.
   let missedBySubscribers = 0;
   for (const follower of followers) {
-    expect(new Set(follower.received).size, 'no publication twice').toBe(follower.received.length);
+    expect(new Set(follower.received).size, `no publication twice: ${follower.received.join(',')}`).toBe(follower.received.length);
     const missed = acks.filter((ack) => !follower.received.includes(ack.n));
     missedBySubscribers += missed.length;
     if (missed.length > 0) {

@@ -266,6 +266,9 @@ export class RedisSentinel {
           replica.disconnect();
         }
       }, 10_000, 'the replica to sync');
+      // The sentinel learns of replicas from the master's INFO, every 10s at first: a master killed
+      // before that has no replica to promote, and the failover never comes.
+      await until(() => setup.sentinelKnowsReplica(), 15_000, 'the sentinel to discover the replica');
       return setup;
     } catch (error) {
       await Promise.all(servers.map((s) => s.kill()));
@@ -277,6 +280,21 @@ export class RedisSentinel {
   /** `redis+sentinel://` URL of this setup. */
   get url(): string {
     return `redis+sentinel://127.0.0.1:${this.sentinel.port}?sentinel_master_name=${RedisSentinel.masterName}`;
+  }
+
+  private async sentinelKnowsReplica(): Promise<boolean> {
+    const client = this.sentinel.client();
+    try {
+      const replicas = (await client.call('sentinel', 'replicas', RedisSentinel.masterName)) as string[][];
+      return replicas.some((fields) => {
+        const field = (name: string) => fields[fields.indexOf(name) + 1];
+        return field('port') === String(this.replica.port) && field('flags') === 'slave';
+      });
+    } catch {
+      return false;
+    } finally {
+      client.disconnect();
+    }
   }
 
   /** The port the sentinel names as master now. */

@@ -28,6 +28,14 @@ interface Membership {
   delta: boolean;
   /** A delta member holds the channel's previous publication as its base: the next one may be a patch. */
   hasBase: boolean;
+  /**
+   * Offsets up to this one went out in the subscribe reply, read from the stream before their
+   * pub/sub messages reached this node (two connections, no order between them): those copies are
+   * dropped when they come. Cleared by the first later publication.
+   */
+  coveredOffset?: number;
+  /** The member receives through its runtime's native topic (joined once it is live and caught up). */
+  inTopic: boolean;
 }
 
 /** How a publication is encoded for a group of members. */
@@ -119,7 +127,7 @@ export class Hub implements BrokerEventHandler {
     if (!entry) this.channels.set(channel, (entry = { members: new Map(), buffering: 0, topics: new Map(), topicMembers: 0 }));
     const previous = entry.members.get(member);
     if (previous) this.leave(channel, member, previous, entry);
-    entry.members.set(member, { live: false, pending: [], joinLeave, delta, hasBase: false });
+    entry.members.set(member, { live: false, pending: [], joinLeave, delta, hasBase: false, inTopic: false });
     entry.buffering++;
     if (first) await this.broker.subscribe(channel);
   }
@@ -134,20 +142,15 @@ export class Hub implements BrokerEventHandler {
     const entry = this.channels.get(channel);
     const membership = entry?.members.get(member);
     if (!entry || !membership) return [];
+    const pending = membership.pending;
+    membership.pending = [];
     if (!membership.live) {
       membership.live = true;
       entry.buffering--;
-      const { fanOut } = member.transport;
-      if (fanOut.topics && usesTopics(member, membership)) {
-        fanOut.topics.subscribe(member.transport, channel);
-        const group = entry.topics.get(fanOut);
-        if (group) group.count++;
-        else entry.topics.set(fanOut, { codec: member.codec, count: 1 });
-        entry.topicMembers++;
-      }
+      const lastHeld = pending.at(-1)?.offset ?? 0;
+      if (coveredOffset !== undefined && coveredOffset > lastHeld) membership.coveredOffset = coveredOffset;
+      else if (usesTopics(member, membership)) this.joinTopic(channel, member, membership, entry);
     }
-    const pending = membership.pending;
-    membership.pending = [];
     const uncovered = coveredOffset === undefined ? pending : pending.filter((p) => p.offset === undefined || p.offset > coveredOffset);
     if (!membership.delta) return uncovered.map(withoutDeltaFlag);
     // The last one held back is the channel's previous publication (they came in delivery order).
@@ -208,11 +211,24 @@ export class Hub implements BrokerEventHandler {
     if (entry.members.size > entry.topicMembers) {
       const groups: Group[] = [];
       for (const [member, membership] of entry.members) {
-        if (!membership.live) membership.pending.push(delivered);
-        else if (membership.delta) {
+        if (!membership.live) {
+          membership.pending.push(delivered);
+          continue;
+        }
+        if (membership.coveredOffset !== undefined) {
+          if (delivered.offset !== undefined && delivered.offset <= membership.coveredOffset) continue;
+          membership.coveredOffset = undefined;
+          if (usesTopics(member, membership)) {
+            // The topic's frame of this publication is already out: this one goes directly.
+            this.joinTopic(channel, member, membership, entry);
+            addToGroup(groups, member);
+            continue;
+          }
+        }
+        if (membership.delta) {
           addToGroup(groups, member, patchable && membership.hasBase ? 'patch' : 'full');
           membership.hasBase = true;
-        } else if (!usesTopics(member, membership)) addToGroup(groups, member);
+        } else if (!membership.inTopic) addToGroup(groups, member);
       }
       for (const group of groups) {
         this.send(frameFor(group.codec, group.shape), group);
@@ -257,14 +273,24 @@ export class Hub implements BrokerEventHandler {
     for (const group of groups) this.send(group.codec.push(channel, kind, { info }), group);
   }
 
+  private joinTopic(channel: string, member: HubMember, membership: Membership, entry: ChannelMembers): void {
+    const { fanOut } = member.transport;
+    fanOut.topics!.subscribe(member.transport, channel);
+    membership.inTopic = true;
+    const group = entry.topics.get(fanOut);
+    if (group) group.count++;
+    else entry.topics.set(fanOut, { codec: member.codec, count: 1 });
+    entry.topicMembers++;
+  }
+
   private leave(channel: string, member: HubMember, membership: Membership, entry: ChannelMembers): void {
     if (!membership.live) {
       entry.buffering--;
       return;
     }
+    if (!membership.inTopic) return;
     const { fanOut } = member.transport;
-    if (!fanOut.topics || !usesTopics(member, membership)) return;
-    fanOut.topics.unsubscribe(member.transport, channel);
+    fanOut.topics!.unsubscribe(member.transport, channel);
     const group = entry.topics.get(fanOut);
     if (group) group.count--;
     entry.topicMembers--;
