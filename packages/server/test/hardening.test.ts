@@ -89,6 +89,42 @@ describe('limits answered at the right time', () => {
     }
   });
 
+  it('queues connects past the node rate for up to queue_timeout, then refuses with 503 and Retry-After', async () => {
+    const rate = { per_second: 5, burst: 5, per_address_per_second: 0 };
+    const queued = await startGateway({ client: { connect_rate_limit: { ...rate, queue_timeout: '3s' } } });
+    const refusing = await startGateway({ client: { connect_rate_limit: { ...rate, queue_timeout: '0s' } } });
+    try {
+      const burst = (port: number) => Promise.all(Array.from({ length: 12 }, () => statusLine(port, upgradeHead('/connection/websocket'))));
+      // 5 at once, 7 in turn at 5/s: every one within 3 s, none refused.
+      expect((await burst(queued.gateway.port)).filter((s) => s.startsWith('HTTP/1.1 101'))).toHaveLength(12);
+      const waits = await (await fetch(`${queued.gateway.baseUrl}/metrics`)).text();
+      expect(waits).toMatch(/^realtime_connect_queue_wait_seconds_count 7$/m);
+      const statuses = await burst(refusing.gateway.port);
+      expect(statuses.filter((s) => s.startsWith('HTTP/1.1 101'))).toHaveLength(5);
+      expect(statuses.filter((s) => s === 'HTTP/1.1 503 Service Unavailable')).toHaveLength(7);
+    } finally {
+      await Promise.all([queued.close(), refusing.close()]);
+    }
+  });
+
+  it('turns a storm of official clients into queued connects: each connects once, none is refused', async () => {
+    const shaped = await startGateway({ client: { connect_rate_limit: { per_second: 20, burst: 5, per_address_per_second: 0, queue_timeout: '3s' } } });
+    const clients = await Promise.all(Array.from({ length: 40 }, async (_, i) => newClient(shaped.url, { token: await shaped.token(`storm-${i}`) })));
+    try {
+      const errors: string[] = [];
+      for (const client of clients) client.on('error', (ctx) => errors.push(ctx.error.message));
+      for (const client of clients) client.connect();
+      await Promise.all(clients.map((client) => client.ready(10_000)));
+      expect(errors).toEqual([]);
+      const metrics = await (await fetch(`${shaped.gateway.baseUrl}/metrics`)).text();
+      expect(metrics).not.toMatch(/realtime_handshake_rejections_total\{reason="connect_rate_node"\} [1-9]/);
+      expect(Number(/^realtime_connect_queue_wait_seconds_count (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    } finally {
+      for (const client of clients) client.disconnect();
+      await shaped.close();
+    }
+  });
+
   it('cuts a client that never finishes its request head within ~10 s', async () => {
     const socket = connect(gw.gateway.port, '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));

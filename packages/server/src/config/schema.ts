@@ -287,6 +287,7 @@ const clientSchema = z.strictObject({
       burst: count(4000),
       per_address_per_second: count(100).describe('new connections per second from one client address; 0 = no limit'),
       per_address_burst: count(200),
+      queue_timeout: duration('2s', 'how long a new connection past per_second waits for its turn before 503; 0 = refuse at once (keep it under the SDK connect timeout, 5 s)'),
     })
     .prefault({}),
   history_max_publication_limit: count(300),

@@ -173,7 +173,7 @@ export interface ClientConfig {
   /** Command errors in 10 s before 3509; 0 = no limit. */
   max_command_errors: number;
   /** New connections per second, per node and per client address (0 = no limit); refused with 429 before any session. */
-  connect_rate_limit: { per_second: number; burst: number; per_address_per_second: number; per_address_burst: number };
+  connect_rate_limit: { per_second: number; burst: number; per_address_per_second: number; per_address_burst: number; queue_timeout: number };
   proxy: { connect: ProxyConfig & { enabled: boolean }; refresh: ProxyConfig & { enabled: boolean } };
   /** Commands one frame may carry. */
   max_commands_per_frame: number;

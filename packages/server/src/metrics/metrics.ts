@@ -101,6 +101,12 @@ export class Metrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],
   });
+  readonly connectQueueWait = new Histogram({
+    name: 'realtime_connect_queue_wait_seconds',
+    help: 'How long new connections waited for their turn past client.connect_rate_limit.per_second (queued ones only).',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    registers: [this.registry],
+  });
   readonly handshakeRejections = boundedCounter(
     { name: 'realtime_handshake_rejections_total', help: 'Upgrade requests refused before a WebSocket existed, by reason.', labelNames: ['reason'], registers: [this.registry] },
     (l) => ({ reason: oneOf(HANDSHAKE_REASONS)(l.reason) }),

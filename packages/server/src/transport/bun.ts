@@ -108,6 +108,17 @@ function connectionMeta(request: Request, remoteAddress: string | undefined): Co
   return meta;
 }
 
+/** Upgrades an admitted request; Bun answers the handshake itself. */
+function upgradeToWebSocket(request: Request, bun: BunServer, url: URL, unidirectional: boolean, remoteAddress: string | undefined): Response | undefined {
+  const offered = new Set((request.headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim()));
+  const subprotocol = chooseSubprotocol(offered, unidirectional);
+  const headers: Record<string, string> = subprotocol ? { 'Sec-WebSocket-Protocol': subprotocol } : {};
+  const protocol = unidirectional ? 'json' : requestedProtocol(url, subprotocol ?? '');
+  const data = { meta: connectionMeta(request, remoteAddress), unidirectional, protocol, connectParam: url.searchParams.get('cf_connect') };
+  if (bun.upgrade(request, { data, headers })) return undefined;
+  return new Response('expected a WebSocket upgrade', { status: 400 });
+}
+
 /**
  * Bun: `Bun.serve` for WebSockets and the HTTP routes (the node:http route listener, the HTTP
  * transports included, runs behind a small Request/Response bridge). Slow consumers: a socket
@@ -128,7 +139,7 @@ export function bunRuntime(): Runtime {
       server = Bun.serve({
         port: config.http_server.port,
         hostname: config.http_server.address,
-        fetch(request: Request, bun: BunServer): Response | Promise<Response> | undefined {
+        fetch(request: Request, bun: BunServer): Response | Promise<Response | undefined> | undefined {
           const remoteAddress = bun.requestIP(request)?.address;
           if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return runRequestListener(routes, request, remoteAddress);
           const url = new URL(request.url);
@@ -138,16 +149,10 @@ export function bunRuntime(): Runtime {
             const body = `no WebSocket endpoint at ${url.pathname}; it is ${config.websocket.handler_prefix}`;
             return plain(404, admission.refuse({ status: 404, statusText: 'Not Found', body, reason: 'wrong_path' }, { path: url.pathname, origin }).body);
           }
-          const refusal = admission.admit(endpoint, origin, remoteAddress);
-          if (refusal) return plain(refusal.status, refusal.body);
-          const offered = new Set((request.headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim()));
-          const unidirectional = endpoint === 'uni_websocket';
-          const subprotocol = chooseSubprotocol(offered, unidirectional);
-          const headers: Record<string, string> = subprotocol ? { 'Sec-WebSocket-Protocol': subprotocol } : {};
-          const protocol = unidirectional ? 'json' : requestedProtocol(url, subprotocol ?? '');
-          const data = { meta: connectionMeta(request, remoteAddress), unidirectional, protocol, connectParam: url.searchParams.get('cf_connect') };
-          if (bun.upgrade(request, { data, headers })) return undefined;
-          return new Response('expected a WebSocket upgrade', { status: 400 });
+          return admission.admit(endpoint, origin, remoteAddress).then((refusal) => {
+            if (refusal) return plain(refusal.status, refusal.body);
+            return upgradeToWebSocket(request, bun, url, endpoint === 'uni_websocket', remoteAddress);
+          });
         },
         websocket: {
           maxPayloadLength: config.websocket.message_size_limit,

@@ -160,7 +160,7 @@ export async function serveStream(admission: Admission, name: HttpTransportName,
   const { log } = node;
   const origin = req.headers.origin;
   const cors = transportCors(policy, origin);
-  const refusal = admission.admit(name, origin, req.socket.remoteAddress);
+  const refusal = await admission.admit(name, origin, req.socket.remoteAddress);
   if (refusal) return sendPlain(res, refusal.status, refusal.body, { ...cors, ...(refusal.retryAfter ? { 'Retry-After': String(refusal.retryAfter) } : {}) });
   let opening: Frame;
   let connect: ConnectRequest | undefined;

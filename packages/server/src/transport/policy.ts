@@ -21,19 +21,28 @@ class ConnectBuckets {
   ) {}
 
   take(key: string, now: number): boolean {
-    if (this.perSecond <= 0) return true;
+    return this.reserve(key, now, 0) !== undefined;
+  }
+
+  /**
+   * Takes a token now, or books the next one that comes (the bucket goes below zero by what is
+   * booked): the wait in ms, or undefined when that wait would exceed `maxWaitMs`.
+   */
+  reserve(key: string, now: number, maxWaitMs: number): number | undefined {
+    if (this.perSecond <= 0) return 0;
     const bucket = this.buckets.get(key) ?? { tokens: this.burst, at: now };
     bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
     bucket.at = now;
-    if (bucket.tokens < 1) {
+    const wait = bucket.tokens >= 1 ? 0 : ((1 - bucket.tokens) / this.perSecond) * 1000;
+    if (wait > maxWaitMs) {
       this.buckets.set(key, bucket);
-      return false;
+      return undefined;
     }
     bucket.tokens -= 1;
     // A full bucket is the same as no bucket: drop it so idle addresses cost nothing.
     if (bucket.tokens >= this.burst - 1 && this.buckets.size > 10_000) this.buckets.delete(key);
     else this.buckets.set(key, bucket);
-    return true;
+    return wait;
   }
 
   sweep(now: number): void {
@@ -47,6 +56,11 @@ class ConnectBuckets {
  * What every transport checks before a session exists, on every runtime alike: draining, the
  * origin policy, the node's connection limit and the connect rate (per node and per address), so
  * a refused client costs an HTTP answer, never an upgrade and a session.
+ *
+ * Past the node's connect rate a connection waits its turn, up to
+ * `client.connect_rate_limit.queue_timeout`, before it is refused: a reconnect storm after a
+ * restart becomes a queue the node works through at the rate it sustains, not a wave of 503s
+ * that every client meets again after its backoff.
  */
 export class Admission {
   private readonly perNode: ConnectBuckets;
@@ -80,20 +94,37 @@ export class Admission {
    * Whether a new connection may open. The origin policy runs here for every transport because
    * browsers do not apply CORS to WebSockets or EventSource GETs, so this is the only check.
    */
-  admit(transport: TransportName, origin: string | undefined, address: string | undefined): Refusal | undefined {
-    const { node } = this;
+  async admit(transport: TransportName, origin: string | undefined, address: string | undefined): Promise<Refusal | undefined> {
     const fields = { origin, transport, address };
-    if (node.isDraining) return this.refuse({ status: 503, statusText: 'Service Unavailable', body: 'server is shutting down; reconnect to another node', reason: 'draining', retryAfter: 1 }, fields);
+    const refusal = this.standing(fields);
+    if (refusal) return refusal;
     const decision = this.policy.check(origin);
     if (!decision.allowed) return this.refuse({ status: 403, statusText: 'Forbidden', body: decision.reason, reason: 'origin_not_allowed' }, fields);
+    const now = Date.now();
+    // Per address first: one address past its own rate must not take places in the node's queue.
+    if (address && !this.perAddress.take(address, now)) {
+      return this.refuse({ status: 429, statusText: 'Too Many Requests', body: 'too many new connections from this address (client.connect_rate_limit.per_address_per_second); retry shortly', reason: 'connect_rate_address', retryAfter: 1 }, fields);
+    }
+    const { queue_timeout: queueTimeout } = this.node.config.client.connect_rate_limit;
+    const wait = this.perNode.reserve('', now, queueTimeout);
+    if (wait === undefined) {
+      const body = `too many new connections on this node right now (client.connect_rate_limit.per_second), more than it queues for client.connect_rate_limit.queue_timeout; retry shortly`;
+      return this.refuse({ status: 503, statusText: 'Service Unavailable', body, reason: 'connect_rate_node', retryAfter: Math.max(1, Math.ceil(queueTimeout / 1000)) }, fields);
+    }
+    if (wait === 0) return undefined;
+    this.node.metrics.connectQueueWait.observe(wait / 1000);
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    // The node may have started draining or filled up meanwhile.
+    return this.standing(fields);
+  }
+
+  /** Refusals that hold for any connection at this moment: draining, and the connection limit. */
+  private standing(fields: { origin?: string; transport: TransportName; address?: string }): Refusal | undefined {
+    const { node } = this;
+    if (node.isDraining) return this.refuse({ status: 503, statusText: 'Service Unavailable', body: 'server is shutting down; reconnect to another node', reason: 'draining', retryAfter: 1 }, fields);
     const { connection_limit: limit } = node.config.client;
     if (limit > 0 && node.sessions.size >= limit) {
       return this.refuse({ status: 503, statusText: 'Service Unavailable', body: `connection limit: this node holds ${limit} connections (client.connection_limit); reconnect to another node`, reason: 'connection_limit', retryAfter: 5 }, fields);
-    }
-    const now = Date.now();
-    if (!this.perNode.take('', now)) return this.refuse({ status: 503, statusText: 'Service Unavailable', body: 'too many new connections on this node right now (client.connect_rate_limit.per_second); retry shortly', reason: 'connect_rate_node', retryAfter: 1 }, fields);
-    if (address && !this.perAddress.take(address, now)) {
-      return this.refuse({ status: 429, statusText: 'Too Many Requests', body: 'too many new connections from this address (client.connect_rate_limit.per_address_per_second); retry shortly', reason: 'connect_rate_address', retryAfter: 1 }, fields);
     }
     return undefined;
   }

@@ -155,33 +155,40 @@ export function attachWebSocketEndpoints(server: Server, admission: Admission, e
     }
     const malformed = malformedUpgrade(request);
     if (malformed) return refuseUpgrade(socket, admission.refuse({ status: 400, statusText: 'Bad Request', body: malformed, reason: 'bad_handshake' }, { path: url.pathname, origin }));
-    const refusal = admission.admit(endpoint, origin, request.socket.remoteAddress);
-    if (refusal) return refuseUpgrade(socket, refusal);
-    servers[endpoint].handleUpgrade(request, socket, head, (ws) => {
-      const unidirectional = endpoint === 'uni_websocket';
-      // A compressed connection gets frames deflated by `ws` with its own context, not shared bytes.
-      const compressed = (ws as WsInternals & { _extensions: Record<string, unknown> })._extensions['permessage-deflate'] !== undefined;
-      const protocol = unidirectional ? 'json' : requestedProtocol(url, ws.protocol);
-      const transport = new WebSocketTransport(ws as WsInternals, connectionMeta(request), unidirectional, compressed ? WRITE_EACH : NODE_WS_FAN_OUT, protocol);
-      const connection = node.accept(transport);
-      const close = (d: Disconnect) => transport.close(d);
-      let connectPending = unidirectional;
-      const connectParam = url.searchParams.get('cf_connect');
-      if (unidirectional && connectParam !== null) {
-        connectPending = false;
-        unidirectionalConnect(connection, close, connectParam, log);
-      }
-      ws.on('message', (data: Buffer) => {
-        if (!unidirectional) return connection.receive(protocol === 'protobuf' ? data : data.toString());
-        if (!connectPending) return;
-        connectPending = false;
-        unidirectionalConnect(connection, close, data.toString(), log);
-      });
-      ws.on('close', (code: number, reason: Buffer) => connection.closed(code, reason.toString()));
-      ws.on('error', (err: Error & { code?: string }) => {
-        // `ws` closes by itself after these (1009 too big, 1007 invalid UTF-8, 1002 bad frame).
-        log.warn({ event: 'socket_error', origin, transport: transport.name, reason: err.code, detail: err.message }, 'websocket protocol error');
-      });
+    void admission.admit(endpoint, origin, request.socket.remoteAddress).then((refusal) => {
+      if (refusal) return refuseUpgrade(socket, refusal);
+      // A client that gave up while it waited for its turn: `ws` finds the socket closed.
+      servers[endpoint].handleUpgrade(request, socket, head, (ws) => accept(ws, request, url, endpoint, origin));
+    }, (err: Error) => {
+      log.error({ err, origin }, 'upgrade admission failed');
+      socket.destroy();
     });
   });
+
+  function accept(ws: WebSocket, request: IncomingMessage, url: URL, endpoint: 'websocket' | 'uni_websocket', origin: string | undefined): void {
+    const unidirectional = endpoint === 'uni_websocket';
+    // A compressed connection gets frames deflated by `ws` with its own context, not shared bytes.
+    const compressed = (ws as WsInternals & { _extensions: Record<string, unknown> })._extensions['permessage-deflate'] !== undefined;
+    const protocol = unidirectional ? 'json' : requestedProtocol(url, ws.protocol);
+    const transport = new WebSocketTransport(ws as WsInternals, connectionMeta(request), unidirectional, compressed ? WRITE_EACH : NODE_WS_FAN_OUT, protocol);
+    const connection = node.accept(transport);
+    const close = (d: Disconnect) => transport.close(d);
+    let connectPending = unidirectional;
+    const connectParam = url.searchParams.get('cf_connect');
+    if (unidirectional && connectParam !== null) {
+      connectPending = false;
+      unidirectionalConnect(connection, close, connectParam, log);
+    }
+    ws.on('message', (data: Buffer) => {
+      if (!unidirectional) return connection.receive(protocol === 'protobuf' ? data : data.toString());
+      if (!connectPending) return;
+      connectPending = false;
+      unidirectionalConnect(connection, close, data.toString(), log);
+    });
+    ws.on('close', (code: number, reason: Buffer) => connection.closed(code, reason.toString()));
+    ws.on('error', (err: Error & { code?: string }) => {
+      // `ws` closes by itself after these (1009 too big, 1007 invalid UTF-8, 1002 bad frame).
+      log.warn({ event: 'socket_error', origin, transport: transport.name, reason: err.code, detail: err.message }, 'websocket protocol error');
+    });
+  }
 }
