@@ -42,3 +42,22 @@ describe('memory broker streams', () => {
     await broker.close();
   });
 });
+
+describe('memory broker idempotent publish', () => {
+  it('returns the first result for a key within its window, and publishes the key again after it', async () => {
+    const time = clock();
+    const broker = new MemoryBroker(time.now);
+    const delivered: unknown[] = [];
+    await broker.start({ onPublication: (_channel, publication) => delivered.push(publication.data), onJoin: () => {}, onLeave: () => {}, onInsufficientState: () => {} });
+    const key = { key: 'k', resultTtl: 1000 };
+    const first = await broker.publish('ch', { data: 1 }, history, key);
+    time.advance(999);
+    expect(await broker.publish('ch', { data: 1 }, history, key)).toEqual(first);
+    expect(await broker.publish('other', { data: 1 }, { size: 0, ttl: 0, metaTtl: 0 }, key)).toBeUndefined();
+    expect(delivered).toEqual([1, 1]);
+    time.advance(1);
+    expect(await broker.publish('ch', { data: 1 }, history, key)).toEqual({ offset: 2, epoch: first!.epoch });
+    expect(delivered).toEqual([1, 1, 1]);
+    await broker.close();
+  });
+});

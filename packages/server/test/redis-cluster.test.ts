@@ -40,7 +40,7 @@ describe('Redis engine on a 3-master Redis Cluster, three gateway nodes', () => 
   it('keeps every key of a channel in one slot, and spreads channels over the masters', async () => {
     const keys = new RedisKeys(prefix);
     for (const channel of ['runs:a', 'runs:}odd', 'runs:{x}y']) {
-      const slots = new Set([keys.stream(channel), keys.meta(channel), keys.topic(channel), keys.presence(channel).hash, keys.presence(channel).expiry].map(hashSlot));
+      const slots = new Set([keys.stream(channel), keys.meta(channel), keys.topic(channel), keys.presence(channel).hash, keys.presence(channel).expiry, keys.result(channel, 'key}{x')].map(hashSlot));
       expect(slots.size).toBe(1);
     }
     const masters = new Set(await Promise.all(range(1, 12).map(async (i) => (await cluster.masterOf(hashSlot(keys.meta(`runs:spread-${i}`)))).port)));
@@ -66,6 +66,21 @@ describe('Redis engine on a 3-master Redis Cluster, three gateway nodes', () => 
       const history = await nodes[2]!.api('history', { channel, limit: -1 });
       expect(history.publications.map((p: { offset: number }) => p.offset)).toEqual(range(1, 10));
     }
+  });
+
+  it('publishes an idempotent publish retried on every node once, with history and without', async () => {
+    for (const channel of range(1, 6).map((i) => `runs:once-${i}`)) {
+      const body = { channel, data: { once: true }, idempotency_key: 'once' };
+      const results = [];
+      for (const node of nodes) results.push(await node.api('publish', body));
+      expect(results).toEqual(nodes.map(() => ({ offset: 1, epoch: results[0].epoch })));
+      expect((await nodes[0]!.api('history', { channel, limit: -1 })).publications).toHaveLength(1);
+    }
+    const unkept = await follow(await connectTo(nodes[2]!, 'once'), 'plain-once');
+    for (const node of nodes) expect(await node.api('publish', { channel: 'plain-once', data: 'once', idempotency_key: 'once' })).toEqual({});
+    await nodes[0]!.api('publish', { channel: 'plain-once', data: 'marker' });
+    await until(() => unkept.data.includes('marker'), 5000, 'the marker');
+    expect(unkept.data).toEqual(['once', 'marker']);
   });
 
   it('answers presence the same on every node and runs control commands on any node', async () => {

@@ -26,7 +26,8 @@ async function publishTo(node: RealtimeNode, channel: string, request: ApiReques
     throw new ApiError(ApiErrorCodes.badRequest, `delta publish to ${channel}: its namespace does not allow delta (set allowed_delta_types: ["fossil"])`);
   }
   const target = request.skip_history ? { ...spec, options: { ...spec.options, history_size: 0 } } : spec;
-  const position = await node.hub.publish(target, publication, 'api', request.delta);
+  const idempotency = request.idempotency_key ? { key: request.idempotency_key, resultTtl: node.config.engine.idempotent_result_ttl } : undefined;
+  const position = await node.hub.publish(target, publication, 'api', request.delta, idempotency);
   return position ? { offset: position.offset, epoch: position.epoch } : {};
 }
 

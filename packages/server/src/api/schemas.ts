@@ -18,9 +18,14 @@ const override = z
 
 const dataField = json.refine((value) => value !== undefined, 'data is required');
 
+/** Bounds what one key costs the engine; as long as a channel name may be (`channel.max_length`). */
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+/** Empty means none, as in Centrifugo. */
+const idempotencyKey = z.string().max(IDEMPOTENCY_KEY_MAX_LENGTH, `idempotency_key is longer than ${IDEMPOTENCY_KEY_MAX_LENGTH} characters`).optional();
+
 export const apiSchemas = {
-  publish: z.object({ channel, data: dataField, skip_history: z.boolean().optional(), tags, delta: z.boolean().optional() }),
-  broadcast: z.object({ channels: z.array(channel).min(1, 'channels must not be empty'), data: dataField, skip_history: z.boolean().optional(), tags, delta: z.boolean().optional() }),
+  publish: z.object({ channel, data: dataField, skip_history: z.boolean().optional(), tags, delta: z.boolean().optional(), idempotency_key: idempotencyKey }),
+  broadcast: z.object({ channels: z.array(channel).min(1, 'channels must not be empty'), data: dataField, skip_history: z.boolean().optional(), tags, delta: z.boolean().optional(), idempotency_key: idempotencyKey }),
   subscribe: z.object({ user, channel, client: z.string().optional(), info: json.optional(), data: json.optional(), expire_at: z.number().int().nonnegative().optional(), recover_since: position.optional(), override }),
   unsubscribe: z.object({ user, channel, client: z.string().optional() }),
   disconnect: z.object({

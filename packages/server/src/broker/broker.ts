@@ -28,6 +28,18 @@ export interface HistoryPage {
   continuesSince?: boolean;
 }
 
+/**
+ * A publish that retries must not repeat (Centrifugo's `idempotency_key`): within `resultTtl` of
+ * the first publish with this key on the channel, the same key returns that publish's result and
+ * publishes nothing. A publish that timed out may have been applied after all: its retry with the
+ * key finds it.
+ */
+export interface Idempotency {
+  key: string;
+  /** ms the result is kept. */
+  resultTtl: number;
+}
+
 /** Events the broker delivers to the node, from this node or any other. */
 export interface BrokerEventHandler {
   onPublication(channel: string, publication: Publication, position?: StreamPosition): void;
@@ -46,8 +58,12 @@ export interface BrokerEventHandler {
  */
 export interface Broker {
   start(handler: BrokerEventHandler): Promise<void>;
-  /** Appends to the stream (when history is on) and delivers to every node's subscribers. */
-  publish(channel: string, publication: Publication, history: HistoryOptions): Promise<StreamPosition | undefined>;
+  /**
+   * Appends to the stream (when history is on) and delivers to every node's subscribers. With
+   * `idempotency`, a key already used on the channel within its window returns the first result
+   * (undefined for a channel without history) and publishes nothing.
+   */
+  publish(channel: string, publication: Publication, history: HistoryOptions, idempotency?: Idempotency): Promise<StreamPosition | undefined>;
   publishJoin(channel: string, info: ClientInfo): Promise<void>;
   publishLeave(channel: string, info: ClientInfo): Promise<void>;
   /** This node has local subscribers for the channel from now on. */

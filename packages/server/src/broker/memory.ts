@@ -7,6 +7,7 @@ import {
   type HistoryOptions,
   type HistoryPage,
   type HistoryQuery,
+  type Idempotency,
   type PresenceStats,
   type PresenceStore,
 } from './broker.js';
@@ -21,6 +22,12 @@ interface Stream {
   metaTtl: number;
 }
 
+/** The result of an idempotent publish, returned to its retries until `expiresAt`. */
+interface KeptResult {
+  position: StreamPosition | undefined;
+  expiresAt: number;
+}
+
 const EPOCH_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 export function newEpoch(): string {
@@ -31,10 +38,12 @@ export function newEpoch(): string {
 export class MemoryBroker implements Broker {
   private handler: BrokerEventHandler | undefined;
   private readonly streams = new Map<string, Stream>();
+  /** Channel → idempotency key → result. */
+  private readonly results = new Map<string, Map<string, KeptResult>>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly now: () => number = Date.now, sweepIntervalMs = 10_000) {
-    this.sweeper = setInterval(() => this.expireStreams(), sweepIntervalMs);
+    this.sweeper = setInterval(() => this.sweep(), sweepIntervalMs);
     this.sweeper.unref();
   }
 
@@ -42,7 +51,11 @@ export class MemoryBroker implements Broker {
     this.handler = handler;
   }
 
-  async publish(channel: string, publication: Publication, history: HistoryOptions): Promise<StreamPosition | undefined> {
+  async publish(channel: string, publication: Publication, history: HistoryOptions, idempotency?: Idempotency): Promise<StreamPosition | undefined> {
+    if (idempotency) {
+      const kept = this.results.get(channel)?.get(idempotency.key);
+      if (kept && kept.expiresAt > this.now()) return kept.position;
+    }
     let position: StreamPosition | undefined;
     let delivered = publication;
     if (history.size > 0 && history.ttl > 0) {
@@ -56,6 +69,7 @@ export class MemoryBroker implements Broker {
       stream.lastPublishAt = this.now();
       position = { offset: stream.top, epoch: stream.epoch };
     }
+    if (idempotency) this.keepResult(channel, idempotency, position);
     this.handler?.onPublication(channel, delivered, position);
     return position;
   }
@@ -126,8 +140,19 @@ export class MemoryBroker implements Broker {
     else if (idle >= stream.historyTtl) stream.publications = [];
   }
 
-  private expireStreams(): void {
+  private keepResult(channel: string, idempotency: Idempotency, position: StreamPosition | undefined): void {
+    let results = this.results.get(channel);
+    if (!results) this.results.set(channel, (results = new Map()));
+    results.set(idempotency.key, { position, expiresAt: this.now() + idempotency.resultTtl });
+  }
+
+  private sweep(): void {
     for (const [channel, stream] of this.streams) this.expire(channel, stream);
+    const now = this.now();
+    for (const [channel, results] of this.results) {
+      for (const [key, kept] of results) if (kept.expiresAt <= now) results.delete(key);
+      if (results.size === 0) this.results.delete(channel);
+    }
   }
 }
 

@@ -61,6 +61,8 @@ export class RedisKeys {
   stream = (channel: string) => `${this.prefix}stream.${slotTagged(channel)}`;
   meta = (channel: string) => `${this.prefix}meta.${slotTagged(channel)}`;
   topic = (channel: string) => `${this.prefix}channel.${slotTagged(channel)}`;
+  /** The kept result of an idempotent publish: after the channel's tag, so it shares its slot. */
+  result = (channel: string, idempotencyKey: string) => `${this.prefix}result.${slotTagged(channel)}.${idempotencyKey}`;
   presence = (channel: string) => ({ hash: `${this.prefix}presence.${slotTagged(channel)}`, expiry: `${this.prefix}presence-expiry.${slotTagged(channel)}` });
   get control(): string {
     return `${this.prefix}control`;

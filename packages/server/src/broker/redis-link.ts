@@ -2,7 +2,7 @@ import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } fr
 import type { Logger } from '../log.js';
 import { BrokerUnavailableError } from './broker.js';
 import { describeShard, type RedisShardAddress } from './redis-address.js';
-import { EXPIRING_GET_SCRIPT, EXPIRING_SET_SCRIPT, HISTORY_SCRIPT, PUBLISH_SCRIPT } from './redis-scripts.js';
+import { EXPIRING_GET_SCRIPT, EXPIRING_SET_SCRIPT, HISTORY_SCRIPT, PUBLISH_SCRIPT, PUBLISH_UNKEPT_ONCE_SCRIPT } from './redis-scripts.js';
 import { ShardedPubSub } from './redis-sharded-pubsub.js';
 
 export interface RedisLinkOptions {
@@ -17,7 +17,8 @@ type Listener = (message: string) => void;
 
 /** Commands the Lua scripts add to the command connection. */
 interface ScriptCommands {
-  renumPublish(stream: string, meta: string, ...args: Array<string | number>): Promise<[number, string]>;
+  renumPublish(stream: string, meta: string, result: string, ...args: Array<string | number>): Promise<[number | string, string]>;
+  renumPublishUnkeptOnce(result: string, ...args: Array<string | number>): Promise<[number | string, string]>;
   renumHistory(stream: string, meta: string, ...args: Array<string | number>): Promise<[number, string, Array<[string, string[]]>, string | null, string | null]>;
   renumExpiringSet(hash: string, zset: string, ...args: Array<string | number>): Promise<null>;
   renumExpiringGet(hash: string, zset: string): Promise<string[]>;
@@ -113,7 +114,8 @@ export class RedisLink {
     this.sharded = this.command instanceof Cluster
       ? new ShardedPubSub(this.command, serverOptions(options.shard, options), () => this.runReconnectHooks(), log)
       : undefined;
-    this.command.defineCommand('renumPublish', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
+    this.command.defineCommand('renumPublish', { numberOfKeys: 3, lua: PUBLISH_SCRIPT });
+    this.command.defineCommand('renumPublishUnkeptOnce', { numberOfKeys: 1, lua: PUBLISH_UNKEPT_ONCE_SCRIPT });
     this.command.defineCommand('renumHistory', { numberOfKeys: 2, lua: HISTORY_SCRIPT });
     this.command.defineCommand('renumExpiringSet', { numberOfKeys: 2, lua: EXPIRING_SET_SCRIPT });
     this.command.defineCommand('renumExpiringGet', { numberOfKeys: 2, lua: EXPIRING_GET_SCRIPT });

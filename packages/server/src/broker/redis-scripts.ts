@@ -44,18 +44,51 @@ else
 end`;
 
 /**
- * KEYS: stream, meta. ARGV: candidate epoch, publication JSON (no offset), history size,
- * history ttl ms, meta ttl ms, pub/sub topic, publish command ('publish', or 'spublish' on a
- * cluster: the topic shares the keys' slot). Returns {offset, epoch}. Publishing from inside the
- * script makes every node receive the publications of a channel in offset order.
+ * Idempotent publishing (Centrifugo's `idempotency_key`): a hash {e: epoch, s: offset} per channel
+ * and key holds the first publish's result for the window (ms, '0' = no key). The check and the
+ * publish run in one script, so a publish Redis applies after its caller gave up (timeout) is
+ * found by the retry, from any node. A channel without history keeps {e: '', s: 0}.
  */
-export const PUBLISH_SCRIPT = `${ENSURE_EPOCH}
+function returnKeptResult(key: string, ttl: string): string {
+  return `if ${ttl} ~= '0' then
+  local kept = redis.call('hmget', ${key}, 'e', 's')
+  if kept[1] then return {kept[2], kept[1]} end
+end`;
+}
+
+function keepResult(key: string, ttl: string, epoch: string, offset: string): string {
+  return `if ${ttl} ~= '0' then
+  redis.call('hset', ${key}, 'e', ${epoch}, 's', ${offset})
+  redis.call('pexpire', ${key}, ${ttl})
+end`;
+}
+
+/**
+ * KEYS: stream, meta, idempotent result. ARGV: candidate epoch, publication JSON (no offset),
+ * history size, history ttl ms, meta ttl ms, pub/sub topic, publish command ('publish', or
+ * 'spublish' on a cluster: the topic shares the keys' slot), result ttl ms ('0' = no key).
+ * Returns {offset, epoch}, those of the first publish for a key already used. Publishing from
+ * inside the script makes every node receive the publications of a channel in offset order.
+ */
+export const PUBLISH_SCRIPT = `${returnKeptResult('KEYS[3]', 'ARGV[8]')}
+${ENSURE_EPOCH}
 local offset = redis.call('hincrby', KEYS[2], 's', 1)
 redis.call('xadd', KEYS[1], 'MAXLEN', ARGV[3], offset .. '-0', 'd', ARGV[2])
 redis.call('pexpire', KEYS[1], ARGV[4])
 redis.call('pexpire', KEYS[2], ARGV[5])
 redis.call(ARGV[7], ARGV[6], '{"o":' .. offset .. ',"e":"' .. epoch .. '","p":' .. ARGV[2] .. '}')
+${keepResult('KEYS[3]', 'ARGV[8]', 'epoch', 'offset')}
 return {offset, epoch}`;
+
+/**
+ * A publish without history under an idempotency key. KEYS: idempotent result. ARGV: pub/sub
+ * message, topic, publish command, result ttl ms. Returns {0, ''}, or the kept result of a key
+ * already used (with history, under skip_history).
+ */
+export const PUBLISH_UNKEPT_ONCE_SCRIPT = `${returnKeptResult('KEYS[1]', 'ARGV[4]')}
+redis.call(ARGV[3], ARGV[2], ARGV[1])
+${keepResult('KEYS[1]', 'ARGV[4]', "''", '0')}
+return {0, ''}`;
 
 /**
  * KEYS: stream, meta. ARGV: candidate epoch, meta ttl ms, since offset (-1 = none), limit

@@ -7,6 +7,7 @@ import {
   type HistoryOptions,
   type HistoryPage,
   type HistoryQuery,
+  type Idempotency,
 } from './broker.js';
 import type { ControlBus } from './control.js';
 import { newEpoch } from './memory.js';
@@ -82,18 +83,27 @@ export class RedisBroker implements Broker {
     for (const link of this.shards.links) link.onReconnect(() => this.checkPositions(link));
   }
 
-  async publish(channel: string, publication: Publication, history: HistoryOptions): Promise<StreamPosition | undefined> {
+  async publish(channel: string, publication: Publication, history: HistoryOptions, idempotency?: Idempotency): Promise<StreamPosition | undefined> {
     const json = JSON.stringify(publication);
+    const link = this.shards.of(channel);
+    // Without a key the script still gets a result key of the channel's slot (a cluster routes by it), unused.
+    const result = this.keys.result(channel, idempotency?.key ?? '');
+    const resultTtl = idempotency?.resultTtl ?? 0;
+    let offset: number | string;
+    let epoch: string;
     if (history.size > 0 && history.ttl > 0) {
       const metaTtl = Math.max(history.metaTtl, history.ttl);
-      const link = this.shards.of(channel);
-      const [offset, epoch] = await link.run((r) =>
-        r.renumPublish(this.keys.stream(channel), this.keys.meta(channel), newEpoch(), json, history.size, history.ttl, metaTtl, this.keys.topic(channel), link.channelPublish),
+      [offset, epoch] = await link.run((r) =>
+        r.renumPublish(this.keys.stream(channel), this.keys.meta(channel), result, newEpoch(), json, history.size, history.ttl, metaTtl, this.keys.topic(channel), link.channelPublish, resultTtl),
       );
-      return toPosition(offset, epoch);
+    } else if (idempotency) {
+      [offset, epoch] = await link.run((r) => r.renumPublishUnkeptOnce(result, `{"p":${json}}`, this.keys.topic(channel), link.channelPublish, resultTtl));
+    } else {
+      await link.publishChannel(this.keys.topic(channel), `{"p":${json}}`);
+      return undefined;
     }
-    await this.shards.of(channel).publishChannel(this.keys.topic(channel), `{"p":${json}}`);
-    return undefined;
+    // A publish without history keeps no position (epoch ''), also when its key is used again with history.
+    return epoch === '' ? undefined : toPosition(offset, epoch);
   }
 
   async publishJoin(channel: string, info: ClientInfo): Promise<void> {

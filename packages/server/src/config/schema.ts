@@ -408,6 +408,10 @@ export const configSchema = z.strictObject({
           node_heartbeat: duration('3s', 'node registry heartbeat; a node leaves info after three missed beats'),
         })
         .prefault({}),
+      idempotent_result_ttl: durationText
+        .refine((ms) => ms > 0, 'must be more than 0: without a window, a retry with its idempotency_key would publish again')
+        .default(parseDuration('5m')!)
+        .describe('how long the result of a publish with an idempotency_key is kept: a retry with the key within it publishes nothing and gets that result'),
     })
     .prefault({}),
   admin: z

@@ -239,6 +239,8 @@ export interface RealtimeConfig {
       /** ms */
       node_heartbeat: number;
     };
+    /** ms a publish's result is kept under its idempotency key (Centrifugo keeps it 5 minutes). */
+    idempotent_result_ttl: number;
   };
   /** The admin dashboard at /admin. */
   admin: { enabled: boolean; password?: string; secret?: string; broadcast_channel: string };

@@ -1,5 +1,5 @@
 import { fossilDeltaPublication, fossilDeltaPublications, type ClientInfo, type JsonValue, type Publication, type StreamPosition } from '@renum-realtime/protocol';
-import type { Broker, BrokerEventHandler } from '../../broker/broker.js';
+import type { Broker, BrokerEventHandler, Idempotency } from '../../broker/broker.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { SessionCodec } from '../codec.js';
@@ -106,12 +106,13 @@ export class Hub implements BrokerEventHandler {
    * publication (asked for, or the namespace's `delta_publish`, where it allows fossil) goes as a
    * patch against the channel's previous one to the subscribers that negotiated delta; the
    * request travels with the publication as its `delta` flag and is stripped before delivery.
+   * With `idempotency` the broker publishes a key once per channel and window (see `Idempotency`).
    */
-  async publish(spec: ChannelSpec, publication: Publication, source: 'api' | 'client', delta = false): Promise<StreamPosition | undefined> {
+  async publish(spec: ChannelSpec, publication: Publication, source: 'api' | 'client', delta = false, idempotency?: Idempotency): Promise<StreamPosition | undefined> {
     const started = performance.now();
     const { options } = spec;
     const sent = (delta || options.delta_publish) && options.allowed_delta_types.includes('fossil') ? { ...publication, delta: true } : publication;
-    const position = await this.broker.publish(spec.name, sent, historyOptions(options));
+    const position = await this.broker.publish(spec.name, sent, historyOptions(options), idempotency);
     this.metrics.publications.inc({ source });
     this.metrics.deliveryLatency.observe((performance.now() - started) / 1000);
     return position;
