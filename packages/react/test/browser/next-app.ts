@@ -146,8 +146,9 @@ export async function startDemoStack(
   const build = nextBuild(appDir, distDir, { ...buildEnv(demo.port), ...modeEnv });
   if (build.code !== 0) throw new Error(`next build failed:\n${build.output}`);
   const gateway = await demo.start();
+  // Steps long enough that a run started from the home page is still going once its page has subscribed.
   const backEndProcess = fastApi
-    ? await startFastApiExample({ GATEWAY_API_URL: demo.apiUrl, GATEWAY_API_KEY: API_KEY, RUN_STEP_SECONDS: '0.25' }, backEndPort)
+    ? await startFastApiExample({ GATEWAY_API_URL: demo.apiUrl, GATEWAY_API_KEY: API_KEY, RUN_STEP_SECONDS: '0.6' }, backEndPort)
     : (await startPublisher(demo.apiUrl, backEndPort)).process;
   const app = await nextStart(appDir, distDir, { REALTIME_TOKEN_SECRET: SECRET, REALTIME_API_URL: demo.apiUrl, REALTIME_API_KEY: API_KEY, PUBLISHER_URL: backEndUrl, ...modeEnv, ...serverEnv }, appPort);
   const browser = await launchChromium();
