@@ -1,10 +1,11 @@
 """Renum's back end as the gateway sees it (Centrifugo v6 proxy contract, "Proxy events to the backend"):
 
-- POST /login, /logout: a cookie session, as the web app already has;
+- POST /login, /logout, GET /me: a cookie session, as the web app already has;
 - POST /centrifugo/connect: connect proxy, maps the session cookie to a user;
 - POST /centrifugo/subscribe: subscribe proxy, `execution:<run>` only for the run's owner;
 - POST /centrifugo/rpc: RPC proxy, `runs.start` starts a simulated agent run;
 - POST /webhooks: the gateway's lifecycle webhooks (Standard Webhooks), online/offline per user;
+- GET /runs/<run>: a run's event log, for its owner (what a page reloads when it cannot recover);
 - GET /presence: who this back end believes is online; POST /presence/reconcile re-reads the gateway.
 
 Run: /usr/bin/python3 -m uvicorn renum_backend.app:app --app-dir examples/fastapi --port 8001
@@ -92,12 +93,27 @@ async def logout() -> Response:
     return response
 
 
+def signed_in(request: Request) -> str | None:
+    return sessions.user_of(settings.session_secret, request.cookies.get(sessions.COOKIE))
+
+
+NOT_SIGNED_IN = {"error": {"code": 401, "message": "log in first"}}
+
+
+@app.get("/me")
+async def me(request: Request) -> Response:
+    user = signed_in(request)
+    if user is None:
+        return JSONResponse(NOT_SIGNED_IN, status_code=401)
+    return JSONResponse({"user": user})
+
+
 @app.post("/centrifugo/connect")
 async def connect_proxy(request: Request) -> Response:
     """ConnectRequest → ConnectResult: the gateway forwards the browser's Cookie header."""
     if await json_body(request) is None:
         return bad_request("not a connect proxy request")
-    user = sessions.user_of(settings.session_secret, request.cookies.get(sessions.COOKIE))
+    user = signed_in(request)
     if user is None:
         return JSONResponse(UNAUTHORIZED)
     return JSONResponse({"result": {"user": user, "info": {"name": user.capitalize()}}})
@@ -123,7 +139,7 @@ async def rpc_proxy(request: Request) -> Response:
         return JSONResponse({"error": {"code": 404, "message": f"unknown method {str(body.get('method'))[:64]}"}})
     user = body.get("user")
     if not user:
-        return JSONResponse({"error": {"code": 401, "message": "log in first"}})
+        return JSONResponse(NOT_SIGNED_IN)
     data = body.get("data") or {}
     steps = data.get("steps", 3) if isinstance(data, dict) else None
     if not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
@@ -133,10 +149,17 @@ async def rpc_proxy(request: Request) -> Response:
 
 
 @app.get("/runs/{run_id}")
-async def run_log(run_id: str) -> Response:
+async def run_log(run_id: str, request: Request) -> Response:
+    """The same rule as the subscribe proxy: a run's log is its owner's only."""
+    user = signed_in(request)
+    if user is None:
+        return JSONResponse(NOT_SIGNED_IN, status_code=401)
     run = state.runs.runs.get(run_id)
     if run is None:
         return JSONResponse({"error": {"code": 404, "message": "no such run"}}, status_code=404)
+    if run.owner != user:
+        log.warning("run log refused: %s is not the owner of %s", user, run_id)
+        return JSONResponse(PERMISSION_DENIED, status_code=403)
     return JSONResponse({"id": run.id, "owner": run.owner, "status": run.status, "events": run.events})
 
 

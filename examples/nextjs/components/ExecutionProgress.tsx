@@ -1,5 +1,5 @@
 'use client';
-import { useChannelState, type StreamPosition } from '@renum-realtime/react';
+import { useChannelState, useSubscription, type StreamPosition } from '@renum-realtime/react';
 import { useCallback, useMemo } from 'react';
 import { eventsReducer, mergeEvents, summarize, type ExecutionEvent } from '../lib/execution';
 
@@ -16,17 +16,20 @@ const none: ReadonlyMap<number, ExecutionEvent> = new Map();
  * when it cannot (first subscribe, or the gateway restarted and lost history: `recovered: false`)
  * the page reloads the run's log from the back end. Events merge by `seq`, so nothing shows twice.
  * With `snapshot` (server rendering, App Router) it starts from the rendered log and subscribes
- * from its position: no flash, no reload, and the events in between arrive once.
+ * from its position: no flash, no reload, and the events in between arrive once. `eventsUrl`
+ * serves the log (`{ events }`), by default this app's `/api/executions/<id>/events`.
  */
-export function ExecutionProgress({ id, snapshot }: { id: string; snapshot?: ExecutionSnapshot }) {
+export function ExecutionProgress({ id, snapshot, eventsUrl }: { id: string; snapshot?: ExecutionSnapshot; eventsUrl?: string }) {
   const load = useCallback(async () => {
-    const response = await fetch(`/api/executions/${encodeURIComponent(id)}/events`, { cache: 'no-store' });
+    const response = await fetch(eventsUrl ?? `/api/executions/${encodeURIComponent(id)}/events`, { cache: 'no-store' });
     if (response.status === 404) return none;
     if (!response.ok) throw Object.assign(new Error(`events API answered ${response.status}`), { code: response.status });
     return mergeEvents(none, ((await response.json()) as { events: unknown[] }).events);
-  }, [id]);
+  }, [id, eventsUrl]);
   const initial = useMemo(() => (snapshot ? { state: mergeEvents(none, snapshot.events), position: snapshot.position } : undefined), [snapshot]);
   const channel = useChannelState(`execution:${id}`, eventsReducer, none, { load, ...(initial ? { snapshot: initial } : {}) });
+  // The same subscription (its effect runs after useChannelState's, which owns the options), read for a refusal.
+  const subscription = useSubscription(`execution:${id}`);
   const view = useMemo(() => summarize(channel.state), [channel.state]);
   return (
     <section className="execution" data-testid="execution" data-status={view.status} data-ready={channel.ready}>
@@ -41,8 +44,13 @@ export function ExecutionProgress({ id, snapshot }: { id: string; snapshot?: Exe
       </div>
       <p>
         {view.progress}% · step {view.currentStep ?? '–'} of {view.totalSteps ?? '–'}
-        {!channel.ready && <span className="muted"> · loading</span>}
+        {!channel.ready && !subscription.error && <span className="muted"> · loading</span>}
       </p>
+      {subscription.error && (
+        <p className="error" role="alert" data-testid="execution-refused">
+          You cannot follow this run: {subscription.error.message} (code {subscription.error.code}).
+        </p>
+      )}
       {channel.error && <p className="error">Could not load the run history: {channel.error.message}</p>}
       {view.errors.length > 0 && (
         <div className="errors" role="alert" data-testid="execution-errors">

@@ -13,8 +13,12 @@ export interface RealtimeProviderProps {
    * a `key` to switch URLs.
    */
   url: string;
-  /** Called for the first connect, when the token expires and after a 109; the latest function is used. */
-  getToken: GetToken;
+  /**
+   * Called for the first connect, when the token expires and after a 109; the latest function is
+   * used. Leave it out when the gateway authenticates the connection itself (a connect proxy that
+   * reads the session cookie): the client then connects with no token. Whether there is one is read once.
+   */
+  getToken?: GetToken;
   /** Options of the `centrifuge` client (backoff, timeouts, debug, emulationEndpoint). Read once. */
   options?: ClientOptions;
   /** Replaces the fallback list derived from `url` (e.g. `[{ transport: 'websocket', endpoint }]` for WebSocket only). Read once. */

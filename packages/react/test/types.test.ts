@@ -27,9 +27,9 @@ import {
 } from '../src/index.js';
 
 describe('public types', () => {
-  it('RealtimeProvider takes a url, a token getter that may refuse, and client options', () => {
+  it('RealtimeProvider takes a url, an optional token getter that may refuse (none: a connect proxy authenticates), and client options', () => {
     expectTypeOf<RealtimeProviderProps['url']>().toEqualTypeOf<string>();
-    expectTypeOf<RealtimeProviderProps['getToken']>().toEqualTypeOf<() => Promise<string | null>>();
+    expectTypeOf<RealtimeProviderProps['getToken']>().toEqualTypeOf<(() => Promise<string | null>) | undefined>();
     expectTypeOf<RealtimeProviderProps['children']>().toEqualTypeOf<ReactNode | undefined>();
     expectTypeOf<NonNullable<RealtimeProviderProps['options']>>().toHaveProperty('maxReconnectDelay').toEqualTypeOf<number | undefined>();
     // The token is the provider's business: a fixed `token` option would never refresh.

@@ -61,7 +61,8 @@ describe.skipIf(!proxiesConfigurable())('the FastAPI example behind the gateway,
   }
 
   it('connects by cookie, starts a run over RPC, follows it on its channel, and gets the inbox notification and the webhooks', async () => {
-    const client = cookieClient(gateway.url, await login('alice', 'alice-password'));
+    const cookie = await login('alice', 'alice-password');
+    const client = cookieClient(gateway.url, cookie);
     client.connect();
     await client.ready(5000);
     const { data } = await client.rpc('runs.start', { steps: 2 });
@@ -71,7 +72,7 @@ describe.skipIf(!proxiesConfigurable())('the FastAPI example behind the gateway,
     sub.on('publication', (ctx) => events.push(ctx.data.event_type));
     sub.subscribe();
     await sub.ready(5000);
-    await until(async () => (await (await fetch(`${backend.url}/runs/${run}`)).json()).status === 'completed', 10_000, 'run completed');
+    await until(async () => (await (await fetch(`${backend.url}/runs/${run}`, { headers: { Cookie: cookie } })).json()).status === 'completed', 10_000, 'run completed');
     await until(() => events.includes('execution_completed'), 5000, 'the last event live');
     await until(async () => ((await client.rpc('notifications.list', {})).data as { items: Array<{ type: string }> }).items.some((i) => i.type === 'run.finished'), 5000, 'inbox notification');
 

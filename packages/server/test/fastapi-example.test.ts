@@ -56,6 +56,9 @@ describe('the FastAPI example back end (real uvicorn)', () => {
     expect((await proxy('/centrifugo/connect', connection)).body).toEqual({ disconnect: { code: 4501, reason: 'unauthorized' } });
     const forged = cookie.replace(/=([^.]*)/, `=${Buffer.from('bob').toString('base64url')}`);
     expect((await proxy('/centrifugo/connect', connection, { Cookie: forged })).body).toEqual({ disconnect: { code: 4501, reason: 'unauthorized' } });
+    const me = await fetch(`${backend.url}/me`, { headers: { Cookie: cookie } });
+    expect(await me.json()).toEqual({ user: 'alice' });
+    expect((await fetch(`${backend.url}/me`)).status).toBe(401);
     const wrongPassword = await fetch(`${backend.url}/login`, { method: 'POST', body: JSON.stringify({ user: 'alice', password: 'guess' }) });
     expect(wrongPassword.status).toBe(401);
     const malformed = await proxy('/centrifugo/connect', 'not json');
@@ -71,8 +74,13 @@ describe('the FastAPI example back end (real uvicorn)', () => {
     expect((await proxy('/centrifugo/subscribe', { ...connection, user: 'bob', channel })).body).toEqual({ error: { code: 403, message: 'permission denied' } });
     expect((await proxy('/centrifugo/subscribe', { ...connection, user: 'alice', channel: 'execution:nope' })).body.error.code).toBe(403);
 
-    await until(async () => (await (await fetch(`${backend.url}/runs/${run}`)).json()).status === 'completed', 10_000, 'run completed');
-    const log = (await (await fetch(`${backend.url}/runs/${run}`)).json()).events;
+    const aliceCookie = await login('alice', 'alice-password');
+    const runLog = async (cookie?: string) => fetch(`${backend.url}/runs/${run}`, cookie ? { headers: { Cookie: cookie } } : {});
+    await until(async () => (await (await runLog(aliceCookie)).json()).status === 'completed', 10_000, 'run completed');
+    const log = (await (await runLog(aliceCookie)).json()).events;
+    // The log follows the subscribe proxy's rule: its owner's only.
+    expect((await runLog(await login('bob', 'bob-password'))).status).toBe(403);
+    expect((await runLog()).status).toBe(401);
     const history = await gateway.api('history', { channel, limit: 100 });
     expect(history.publications.map((p: { data: unknown }) => p.data)).toEqual(log);
     expect(log.at(-1)).toMatchObject({ type: 'execution_update', event_type: 'execution_completed' });

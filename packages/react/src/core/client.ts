@@ -71,7 +71,8 @@ export class RealtimeClient {
   constructor(
     /** The gateway: a base `https://rt.example.com`, or a `wss://…/connection/websocket` (or `/ws`) URL. */
     private readonly url: string,
-    private readonly getToken: () => GetToken,
+    /** The latest getToken; undefined when the gateway authenticates the connection itself (connect proxy, cookie), read when the SDK client is made. */
+    private readonly getToken: () => GetToken | undefined,
     private readonly options: ClientOptions = {},
     private readonly transportOptions: TransportOptions = {},
   ) {}
@@ -94,11 +95,15 @@ export class RealtimeClient {
       emulationEndpoint: derived.emulationEndpoint,
       ...this.options,
       ...(BaseWebSocket ? { websocket: recorder.websocket(BaseWebSocket) } : {}),
-      getToken: async () => {
-        const token = await this.getToken()();
-        if (token === null) throw new UnauthorizedError('token refused');
-        return token;
-      },
+      ...(this.getToken()
+        ? {
+            getToken: async () => {
+              const token = await this.getToken()!();
+              if (token === null) throw new UnauthorizedError('token refused');
+              return token;
+            },
+          }
+        : {}),
     });
     recorder.attach(client);
     this.observe(client);

@@ -22,7 +22,7 @@ beforeAll(async () => {
   // The demo config serves WebSocket at /ws (websocket.handler_prefix); a ws(s):// value keeps
   // that path and puts the HTTP-streaming and SSE endpoints beside it, at Centrifugo's paths.
   stack = await startDemoStack(APP_DIR, DIST_DIR, (port) => ({ NEXT_PUBLIC_REALTIME_URL: `http://127.0.0.1:${port}`, NEXT_PUBLIC_APP_ENV: 'local' }));
-  ({ appUrl, publisherUrl } = stack);
+  ({ appUrl, backEndUrl: publisherUrl } = stack);
 }, 240_000);
 
 afterAll(() => stack?.stop());

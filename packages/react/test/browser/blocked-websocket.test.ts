@@ -56,7 +56,7 @@ describe('Next.js example with WebSocket blocked', { timeout: 60_000 }, () => {
     await page.goto(`${stack.appUrl}/executions/run-blocked`);
     await page.waitForSelector('[data-testid=transport][data-transport=http_stream]', { timeout: 30_000 });
     expect(proxy.refused()).toBeGreaterThan(0);
-    const reply = await postJson(`${stack.publisherUrl}/runs`, { id: 'run-blocked', steps: 6, stepDelayMs: 150 });
+    const reply = await postJson(`${stack.backEndUrl}/runs`, { id: 'run-blocked', steps: 6, stepDelayMs: 150 });
     expect(reply.status).toBe(201);
     await page.waitForSelector('[data-testid=execution][data-status=completed]', { timeout: 30_000 });
     const steps = await page.$$eval('[data-testid=step-list] li', (items) => items.map((li) => Number(li.getAttribute('data-seq'))));

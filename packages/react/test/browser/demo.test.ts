@@ -24,7 +24,7 @@ beforeAll(async () => {
   stack = await startDemoStack(APP_DIR, DIST_DIR, (port) => ({ NEXT_PUBLIC_WEBSOCKET_URL: `ws://127.0.0.1:${port}/ws`, NEXT_PUBLIC_APP_ENV: 'local' }), {
     REALTIME_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS),
   });
-  ({ appUrl, publisherUrl } = stack);
+  ({ appUrl, backEndUrl: publisherUrl } = stack);
 }, 240_000);
 
 afterAll(() => stack?.stop());

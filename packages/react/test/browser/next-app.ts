@@ -1,7 +1,7 @@
 /**
  * What the Next.js example tests share: the demo gateway (the CLI, so it can be SIGKILLed and
- * restarted on its port), `next build` / `next start` of an example with its own output folder,
- * and axe in the page.
+ * restarted on its port), the back end (examples/publisher, or examples/fastapi under uvicorn),
+ * `next build` / `next start` of an example with its own output folder, and axe in the page.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,12 +9,22 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { startFastApiExample } from '../../../server/test/support/fastapi.js';
 import { freePort, launchChromium, NEXT_BIN, ROOT, spawnUntil, type Spawned } from './support.js';
 
 const SERVER_CLI = join(ROOT, 'packages/server/dist/cli/main.js');
 export const demoConfig = JSON.parse(readFileSync(join(ROOT, 'examples/nextjs/realtime.config.json'), 'utf8'));
 export const API_KEY: string = demoConfig.http_api.key;
 export const SECRET: string = demoConfig.client.token.hmac_secret_key;
+const fastApiConfig = readFileSync(join(ROOT, 'examples/fastapi/realtime.config.json'), 'utf8');
+/** Where examples/fastapi/realtime.config.json expects the back end and the page. */
+const FASTAPI_README_URL = 'http://127.0.0.1:8001';
+
+/** examples/fastapi's gateway config with its back end at `backEndUrl` and only `appOrigin` allowed to connect. */
+function fastApiGatewayConfig(backEndUrl: string, appOrigin: string): Record<string, unknown> {
+  const config = JSON.parse(fastApiConfig.replaceAll(FASTAPI_README_URL, backEndUrl));
+  return { ...config, client: { ...config.client, allowed_origins: [appOrigin] } };
+}
 
 export interface DemoGateway {
   port: number;
@@ -24,12 +34,12 @@ export interface DemoGateway {
   tempDir: string;
 }
 
-/** The demo config on a free port with its own data folder; `config` is merged over it. */
-export async function demoGateway(config: Record<string, unknown> = {}): Promise<DemoGateway> {
+/** `base` (the demo config) on a free port with its own data folder; `config` is merged over it. */
+export async function demoGateway(config: Record<string, unknown> = {}, base: Record<string, unknown> = demoConfig): Promise<DemoGateway> {
   const port = await freePort();
   const tempDir = mkdtempSync(join(tmpdir(), 'renum-demo-'));
   const configFile = join(tempDir, 'realtime.config.json');
-  writeFileSync(configFile, JSON.stringify({ ...demoConfig, data_dir: join(tempDir, 'data'), log: { level: 'warn' }, http_server: { address: '127.0.0.1', port }, ...config }));
+  writeFileSync(configFile, JSON.stringify({ ...base, data_dir: join(tempDir, 'data'), log: { level: 'warn' }, http_server: { address: '127.0.0.1', port }, ...config }));
   return {
     port,
     tempDir,
@@ -39,13 +49,13 @@ export async function demoGateway(config: Record<string, unknown> = {}): Promise
 }
 
 /** The demo back end (examples/publisher --serve) against the gateway's API. */
-export async function startPublisher(apiUrl: string): Promise<{ url: string; process: Spawned }> {
-  const port = await freePort();
+export async function startPublisher(apiUrl: string, port?: number): Promise<{ url: string; process: Spawned }> {
+  port ??= await freePort();
   const process_ = await spawnUntil(process.execPath, ['examples/publisher/index.mjs', '--api', apiUrl, '--key', API_KEY, '--serve', String(port)], { ready: /publisher listening/ });
   return { url: `http://127.0.0.1:${port}`, process: process_ };
 }
 
-const BUILD_VARIABLES = ['NEXT_PUBLIC_WEBSOCKET_URL', 'NEXT_PUBLIC_REALTIME_URL', 'NEXT_PUBLIC_APP_ENV'];
+const BUILD_VARIABLES = ['NEXT_PUBLIC_WEBSOCKET_URL', 'NEXT_PUBLIC_REALTIME_URL', 'NEXT_PUBLIC_APP_ENV', 'NEXT_PUBLIC_REALTIME_BACKEND', 'FASTAPI_URL'];
 
 /**
  * `next build` of the example in `appDir` into `distDir`, with only the NEXT_PUBLIC_* values in
@@ -75,8 +85,8 @@ export function keepNextFiles(appDir: string): () => void {
   };
 }
 
-export async function nextStart(appDir: string, distDir: string, env: NodeJS.ProcessEnv): Promise<{ url: string; process: Spawned }> {
-  const port = await freePort();
+export async function nextStart(appDir: string, distDir: string, env: NodeJS.ProcessEnv, port?: number): Promise<{ url: string; process: Spawned }> {
+  port ??= await freePort();
   const process_ = await spawnUntil(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: appDir,
     ready: /Ready in/,
@@ -106,36 +116,52 @@ export async function seriousAxeFindings(page: Page): Promise<string[]> {
 export interface DemoStack {
   demo: DemoGateway;
   gateway: Spawned;
-  publisherUrl: string;
+  /** examples/publisher, or examples/fastapi in FastAPI mode. */
+  backEndUrl: string;
   appUrl: string;
   browser: Browser;
   stop(): Promise<void>;
 }
 
 /**
- * `next build` (NEXT_PUBLIC_* from `buildEnv(gatewayPort)`), then the gateway, the publisher and
- * `next start` with the server-side values (plus `serverEnv`), then Chromium.
+ * `next build` (NEXT_PUBLIC_* from `buildEnv(gatewayPort)`), then the gateway, the back end and
+ * `next start` with the server-side values (plus `serverEnv`), then Chromium. `fastapi`: the
+ * example in FastAPI mode, next to examples/fastapi (uvicorn) and a gateway with its config.
  */
-export async function startDemoStack(appDir: string, distDir: string, buildEnv: (port: number) => NodeJS.ProcessEnv, serverEnv: NodeJS.ProcessEnv = {}): Promise<DemoStack> {
+export async function startDemoStack(
+  appDir: string,
+  distDir: string,
+  buildEnv: (port: number) => NodeJS.ProcessEnv,
+  serverEnv: NodeJS.ProcessEnv = {},
+  backEnd: 'publisher' | 'fastapi' = 'publisher',
+): Promise<DemoStack> {
   // The server's dist (the CLI) comes from `npm run build`; the app bundles packages/react's dist.
   buildReactPackage();
-  const demo = await demoGateway();
-  const build = nextBuild(appDir, distDir, buildEnv(demo.port));
+  const [appPort, backEndPort] = [await freePort(), await freePort()];
+  const appUrl = `http://127.0.0.1:${appPort}`;
+  const backEndUrl = `http://127.0.0.1:${backEndPort}`;
+  const fastApi = backEnd === 'fastapi';
+  const demo = fastApi ? await demoGateway({}, fastApiGatewayConfig(backEndUrl, appUrl)) : await demoGateway();
+  const modeEnv: NodeJS.ProcessEnv = fastApi ? { NEXT_PUBLIC_REALTIME_BACKEND: 'fastapi', FASTAPI_URL: backEndUrl } : {};
+  const build = nextBuild(appDir, distDir, { ...buildEnv(demo.port), ...modeEnv });
   if (build.code !== 0) throw new Error(`next build failed:\n${build.output}`);
   const gateway = await demo.start();
-  const backEnd = await startPublisher(demo.apiUrl);
-  const app = await nextStart(appDir, distDir, { REALTIME_TOKEN_SECRET: SECRET, REALTIME_API_URL: demo.apiUrl, REALTIME_API_KEY: API_KEY, PUBLISHER_URL: backEnd.url, ...serverEnv });
+  // Steps long enough that a run started from the home page is still going once its page has subscribed.
+  const backEndProcess = fastApi
+    ? await startFastApiExample({ GATEWAY_API_URL: demo.apiUrl, GATEWAY_API_KEY: API_KEY, RUN_STEP_SECONDS: '0.6' }, backEndPort)
+    : (await startPublisher(demo.apiUrl, backEndPort)).process;
+  const app = await nextStart(appDir, distDir, { REALTIME_TOKEN_SECRET: SECRET, REALTIME_API_URL: demo.apiUrl, REALTIME_API_KEY: API_KEY, PUBLISHER_URL: backEndUrl, ...modeEnv, ...serverEnv }, appPort);
   const browser = await launchChromium();
   const stack: DemoStack = {
     demo,
     gateway,
-    publisherUrl: backEnd.url,
-    appUrl: app.url,
+    backEndUrl,
+    appUrl,
     browser,
     stop: async () => {
       await browser.close();
       await app.process.stop();
-      await backEnd.process.stop();
+      await backEndProcess.stop();
       await stack.gateway.stop();
       rmSync(join(appDir, distDir), { recursive: true, force: true });
       rmSync(demo.tempDir, { recursive: true, force: true });
