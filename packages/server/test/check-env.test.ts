@@ -64,11 +64,14 @@ describe('check-env on fixture front ends', () => {
     expect(report.findings[1]!.message).toBe('io( here; 3 modules open sockets: src/components/NotificationBell.tsx:5, src/services/websocket-service.ts:5 too');
   });
 
-  it('skips node_modules, warns about a variable no env file defines and about one no code reads', () => {
+  it('skips node_modules and a custom Next.js distDir, warns about a variable no env file defines and about one no code reads', () => {
     const dir = mkdtempSync(join(tmpdir(), 'renum-check-env-'));
     try {
       mkdirSync(join(dir, 'node_modules/some-sdk'), { recursive: true });
       writeFileSync(join(dir, 'node_modules/some-sdk/index.js'), "new WebSocket('ws://localhost:1234');\n");
+      // Next.js output under a distDir of its own is build output too.
+      mkdirSync(join(dir, '.next-staging/static/chunks'), { recursive: true });
+      writeFileSync(join(dir, '.next-staging/static/chunks/app.js'), "new WebSocket('ws://localhost:1234');\n");
       writeFileSync(join(dir, 'realtime.ts'), 'export const url = process.env.NEXT_PUBLIC_REALTIME_URL;\n');
       expect(checkEnv(dir).findings.map((f) => `${f.file}:${f.line} ${f.rule} ${f.severity}`)).toEqual(['realtime.ts:1 env-var-unset warning']);
       writeFileSync(join(dir, '.env.example'), 'NEXT_PUBLIC_WS_URL=ws://localhost:8000/ws\n');
