@@ -155,14 +155,15 @@ export function attachWebSocketEndpoints(server: Server, admission: Admission, e
     }
     const malformed = malformedUpgrade(request);
     if (malformed) return refuseUpgrade(socket, admission.refuse({ status: 400, statusText: 'Bad Request', body: malformed, reason: 'bad_handshake' }, { path: url.pathname, origin }));
-    const refusal = admission.admit(endpoint, origin, request.socket.remoteAddress);
+    const address = admission.addresses.ofRequest(request);
+    const refusal = admission.admit(endpoint, origin, address);
     if (refusal) return refuseUpgrade(socket, refusal);
     servers[endpoint].handleUpgrade(request, socket, head, (ws) => {
       const unidirectional = endpoint === 'uni_websocket';
       // A compressed connection gets frames deflated by `ws` with its own context, not shared bytes.
       const compressed = (ws as WsInternals & { _extensions: Record<string, unknown> })._extensions['permessage-deflate'] !== undefined;
       const protocol = unidirectional ? 'json' : requestedProtocol(url, ws.protocol);
-      const transport = new WebSocketTransport(ws as WsInternals, connectionMeta(request), unidirectional, compressed ? WRITE_EACH : NODE_WS_FAN_OUT, protocol);
+      const transport = new WebSocketTransport(ws as WsInternals, connectionMeta(request, address), unidirectional, compressed ? WRITE_EACH : NODE_WS_FAN_OUT, protocol);
       const connection = node.accept(transport);
       const close = (d: Disconnect) => transport.close(d);
       let connectPending = unidirectional;
