@@ -63,8 +63,17 @@ const onThisNode: { [M in ControlMethod]: LocalHandler<M> } = {
   },
 };
 
+/**
+ * `{}` as Centrifugo answers, once every live node confirmed it ran the command. A node that did
+ * not is named in a 116 (temporary: the caller retries, and the command is safe to repeat); the
+ * nodes that answered have run it all the same.
+ */
 async function broadcastControl<M extends ControlMethod>(node: RealtimeNode, method: M, request: ApiRequest<M>): Promise<object> {
-  await node.control.broadcast({ method, request: request as Record<string, unknown> });
+  const missing = await node.control.broadcast({ method, request: request as Record<string, unknown> });
+  if (missing.length > 0) {
+    const names = missing.map(({ uid, name }) => `${name} (${uid})`).join(', ');
+    throw new ApiError(ApiErrorCodes.temporarilyUnavailable, `${method} ran on the nodes that answered, but ${missing.length === 1 ? 'node' : 'nodes'} ${names} did not confirm it; retry to reach ${missing.length === 1 ? 'it' : 'them'}`);
+  }
   return {};
 }
 
@@ -74,7 +83,8 @@ export async function applyControlCommand(node: RealtimeNode, command: ControlCo
   const parsed = Object.hasOwn(onThisNode, method) ? apiSchemas[method].safeParse(command.request) : undefined;
   if (!parsed?.success) {
     node.log.warn({ event: 'control_command_invalid', method: command.method.slice(0, 64) }, 'control command ignored');
-    return;
+    // The asking node learns this node did not run it.
+    throw new Error(`control command ${command.method.slice(0, 64)} is not valid`);
   }
   const handler = onThisNode[method] as LocalHandler<ControlMethod>;
   await handler(node, parsed.data as never);
