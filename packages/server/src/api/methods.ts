@@ -1,4 +1,5 @@
 import { ApiErrorCodes, DisconnectCodes, type Publication } from '@renum-realtime/protocol';
+import { TOKEN_ERRORS, TokenError } from '../auth/errors.js';
 import { BrokerUnavailableError, UnrecoverablePositionError } from '../broker/broker.js';
 import type { ControlCommand } from '../broker/control.js';
 import { hasHistory, historyOptions, type ChannelSpec } from '../core/channels/namespace.js';
@@ -159,6 +160,20 @@ const handlers: { [M in keyof typeof apiSchemas]: Handler<M> } = {
 
   async info(node) {
     return { nodes: await node.control.nodes() };
+  },
+
+  /**
+   * The cause a client is not told when its token is refused (close 3500 "invalid token"): only
+   * an API key holder, who may disconnect anyone anyway, learns which check failed.
+   */
+  async token_check(node, request) {
+    try {
+      const claims = await node.verifier.verifyConnectionToken(request.token);
+      return { valid: true, user: claims.user, ...(claims.expiresAt !== undefined ? { expire_at: claims.expiresAt } : {}) };
+    } catch (error) {
+      if (!(error instanceof TokenError)) throw error;
+      return { valid: false, code: error.code, message: error.message, explanation: TOKEN_ERRORS[error.code].explanation };
+    }
   },
 };
 
