@@ -4,6 +4,7 @@ import { SignJWT, exportJWK, exportSPKI, generateKeyPair } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../src/auth/mint.js';
 import { newClient, once, until } from './support/client.js';
+import { freePort } from './support/ports.js';
 import { RawClient } from './support/raw-client.js';
 import { gatewayPool, startGateway, TEST_API_KEY, TEST_SECRET, type TestGateway } from './support/gateway.js';
 
@@ -204,6 +205,17 @@ describe('what a refused token tells the client, the log and the API key holder'
     expect(accepted.result).toMatchObject({ valid: true, user: 'alice' });
     expect(accepted.result.expire_at).toBeGreaterThan(Date.now() / 1000);
     expect((await apiCall({ token: good }, 'wrong-key')).status).toBe(401);
+  });
+
+  it('still tells the SDK to retry (temporary 100) when the key server cannot be reached', async () => {
+    const unreachable = await gateway({ client: { token: { hmac_secret_key: null, jwks_public_endpoint: `http://127.0.0.1:${await freePort()}/jwks.json` } } });
+    const { privateKey } = await generateKeyPair('RS256');
+    const client = newClient(unreachable.url, { token: await signedWith(privateKey, 'RS256', { sub: 'alice' }, 'key-1') });
+    const failed = once<{ type: string; error: { code: number; temporary?: boolean } }>(client, 'error');
+    client.connect();
+    expect(await failed).toMatchObject({ type: 'connect', error: { code: 100, temporary: true } });
+    expect(client.state).toBe('connecting');
+    client.disconnect();
   });
 
   it('closes a refresh with another user\'s token with 3500 "invalid token" too', async () => {
