@@ -4,8 +4,9 @@ import { SignJWT, exportJWK, exportSPKI, generateKeyPair } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../src/auth/mint.js';
 import { newClient, once, until } from './support/client.js';
+import { freePort } from './support/ports.js';
 import { RawClient } from './support/raw-client.js';
-import { gatewayPool, type TestGateway } from './support/gateway.js';
+import { gatewayPool, startGateway, TEST_API_KEY, TEST_SECRET, type TestGateway } from './support/gateway.js';
 
 const gateway = gatewayPool(afterAll);
 
@@ -112,7 +113,7 @@ describe('connection tokens', () => {
     client.connect();
     const ctx = await disconnected;
     expect(ctx.code).toBe(3500);
-    expect(ctx.reason).toMatch(/^invalid token/);
+    expect(ctx.reason).toBe('invalid token');
     await new Promise((r) => setTimeout(r, 500));
     expect(attempts).toBe(1);
     expect(client.state).toBe('disconnected');
@@ -166,5 +167,62 @@ describe('connection tokens', () => {
     await gw.api('publish', { channel: '$private:room', data: { still: 'here' } });
     expect((await seen).data).toEqual({ still: 'here' });
     client.disconnect();
+  });
+});
+
+describe('what a refused token tells the client, the log and the API key holder', () => {
+  let gw: TestGateway;
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const refused = async () => ({
+    'bad_signature: signature invalid': await mintToken('another-secret-another-secret-123', { user: 'mallory' }),
+    'bad_audience: audience mismatch': await mintToken(TEST_SECRET, { user: 'mallory', audience: 'another-app' }),
+    'alg_not_allowed: algorithm not allowed': `${encode({ alg: 'none', typ: 'JWT' })}.${encode({ sub: 'admin', aud: 'renum-realtime', exp: Math.floor(Date.now() / 1000) + 60 })}.`,
+  });
+  const apiCall = (body: unknown, key = TEST_API_KEY) =>
+    fetch(`${gw.apiUrl}/token_check`, { method: 'POST', headers: { 'X-API-Key': key }, body: JSON.stringify(body) });
+
+  afterAll(() => gw?.close());
+
+  it('closes every refused token with 3500 "invalid token" and logs which check failed', async () => {
+    gw = await startGateway({ client: { token: { audience: 'renum-realtime' } } }, undefined, { captureLogs: true });
+    for (const [detail, token] of Object.entries(await refused())) {
+      const raw = await RawClient.open(gw.url);
+      raw.send({ id: 1, connect: { token } });
+      expect(await raw.closed).toEqual({ code: 3500, reason: 'invalid token' });
+      await until(() => gw.logs.some((line) => line.msg === 'command closed the connection' && String(line.detail).startsWith(detail)), 2000, `log line naming ${detail}`);
+    }
+  });
+
+  it('names the check to the API key holder (token_check), and to no one without the key', async () => {
+    for (const [detail, token] of Object.entries(await refused())) {
+      const answer = (await (await apiCall({ token })).json()) as { result: { valid: boolean; code: string; message: string; explanation: string } };
+      expect(`${answer.result.code}: ${answer.result.message}`).toBe(detail);
+      expect(answer.result.valid).toBe(false);
+      expect(answer.result.explanation.length).toBeGreaterThan(10);
+    }
+    const good = await mintToken(TEST_SECRET, { user: 'alice', audience: 'renum-realtime', ttlSeconds: 60 });
+    const accepted = (await (await apiCall({ token: good })).json()) as { result: { valid: boolean; user: string; expire_at: number } };
+    expect(accepted.result).toMatchObject({ valid: true, user: 'alice' });
+    expect(accepted.result.expire_at).toBeGreaterThan(Date.now() / 1000);
+    expect((await apiCall({ token: good }, 'wrong-key')).status).toBe(401);
+  });
+
+  it('still tells the SDK to retry (temporary 100) when the key server cannot be reached', async () => {
+    const unreachable = await gateway({ client: { token: { hmac_secret_key: null, jwks_public_endpoint: `http://127.0.0.1:${await freePort()}/jwks.json` } } });
+    const { privateKey } = await generateKeyPair('RS256');
+    const client = newClient(unreachable.url, { token: await signedWith(privateKey, 'RS256', { sub: 'alice' }, 'key-1') });
+    const failed = once<{ type: string; error: { code: number; temporary?: boolean } }>(client, 'error');
+    client.connect();
+    expect(await failed).toMatchObject({ type: 'connect', error: { code: 100, temporary: true } });
+    expect(client.state).toBe('connecting');
+    client.disconnect();
+  });
+
+  it('closes a refresh with another user\'s token with 3500 "invalid token" too', async () => {
+    const raw = await RawClient.open(gw.url);
+    await raw.connect(await mintToken(TEST_SECRET, { user: 'alice', audience: 'renum-realtime', ttlSeconds: 60 }));
+    raw.send({ id: 2, refresh: { token: await mintToken(TEST_SECRET, { user: 'bob', audience: 'renum-realtime', ttlSeconds: 60 }) } });
+    expect(await raw.closed).toEqual({ code: 3500, reason: 'invalid token' });
+    await until(() => gw.logs.some((line) => line.detail === 'refresh token user does not match the connection'), 2000, 'log line naming the mismatch');
   });
 });

@@ -44,7 +44,7 @@ describe('loadConfig: defaults and sources', () => {
     const cwd = tempDir();
     const config = loadConfig({ environ: {}, cwd });
     expect(config.environment).toBe('local');
-    expect(config.http_server).toEqual({ address: '127.0.0.1', port: 8000, tls: { enabled: false } });
+    expect(config.http_server).toEqual({ address: '127.0.0.1', port: 8000, tls: { enabled: false }, trusted_proxies: [] });
     expect(config.data_dir).toBe(join(cwd, '.data'));
     expect(config.client.allowed_origins).toEqual(['http://localhost:*', 'http://127.0.0.1:*']);
     expect(config.client).toMatchObject({ ping_interval: 25_000, pong_timeout: 8_000, idle_timeout: 1_800_000, channel_limit: 128, queue_max_size: 1_048_576 });
@@ -144,7 +144,7 @@ describe('loadConfig: REALTIME_* variables', () => {
         REALTIME_ALLOWED_ORIGINS: '["https://x.example"]', REALTIME_DATA_DIR: 'state',
       },
     });
-    expect(config.http_server).toEqual({ address: '0.0.0.0', port: 7000, tls: { enabled: false } });
+    expect(config.http_server).toEqual({ address: '0.0.0.0', port: 7000, tls: { enabled: false }, trusted_proxies: [] });
     expect(config.http_api.key).toBe('k');
     expect(config.client.token.hmac_secret_key).toBe('t');
     expect(config.client.allowed_origins).toEqual(['https://x.example']);

@@ -73,12 +73,22 @@ describe('doctor against a healthy gateway', () => {
     expect(connect.cause).toMatch(/error 109 "token expired": the token expired 2 h ago \(exp /);
   });
 
-  it('names a token signed with another key (close 3500)', async () => {
-    const report = await runDoctor({ url: gw.url, token: await mintToken('some-other-secret-of-another-service', { user: 'alice' }) });
+  it('names a token signed with another key (close 3500) when it has the API key to ask the gateway', async () => {
+    const report = await runDoctor({ url: gw.url, token: await mintToken('some-other-secret-of-another-service', { user: 'alice' }), apiKey: TEST_API_KEY });
     const connect = step(report, 'connect');
     expect(connect).toMatchObject({ status: 'fail', problem: 'token_bad_signature' });
-    expect(connect.cause).toContain('closed with 3500 "invalid token: signature invalid"');
+    expect(connect.cause).toContain('closed with 3500 "invalid token" (token_check: signature invalid)');
     expect(connect.fix).toContain('hmac_secret_key');
+    expect(connect.details).toContain(`token_check at ${gw.apiUrl}: bad_signature`);
+  });
+
+  it('without the API key, says the gateway does not tell clients the cause, and how to learn it', async () => {
+    const report = await runDoctor({ url: gw.url, token: await mintToken('some-other-secret-of-another-service', { user: 'alice' }) });
+    const connect = step(report, 'connect');
+    expect(connect).toMatchObject({ status: 'fail', problem: 'token_invalid' });
+    expect(connect.details).toContain('closed 3500 "invalid token": invalid token (the SDK stops)');
+    expect(connect.cause).toContain('the gateway does not tell clients which check failed');
+    expect(connect.fix).toContain('--api-key');
   });
 
   it('names a missing, an empty and a malformed token', async () => {
@@ -108,15 +118,15 @@ describe('doctor and the token audience and issuer', () => {
 
   it('names a wrong audience and shows the aud the token carries', async () => {
     const token = await mintToken(TEST_SECRET, { user: 'alice', audience: 'suna-users', issuer: 'renum-backend' });
-    const connect = step(await runDoctor({ url: gw.url, token }), 'connect');
+    const connect = step(await runDoctor({ url: gw.url, token, apiKey: TEST_API_KEY }), 'connect');
     expect(connect).toMatchObject({ status: 'fail', problem: 'token_bad_audience' });
-    expect(connect.cause).toContain('invalid token: audience mismatch');
+    expect(connect.cause).toContain('(token_check: audience mismatch)');
     expect(connect.details.join('\n')).toContain('"aud":"suna-users"');
   });
 
   it('names a wrong issuer', async () => {
     const token = await mintToken(TEST_SECRET, { user: 'alice', audience: 'renum-realtime', issuer: 'suna-app' });
-    const connect = step(await runDoctor({ url: gw.url, token }), 'connect');
+    const connect = step(await runDoctor({ url: gw.url, token, apiKey: TEST_API_KEY }), 'connect');
     expect(connect).toMatchObject({ status: 'fail', problem: 'token_bad_issuer' });
     expect(connect.fix).toContain('client.token.issuer');
   });
@@ -141,9 +151,9 @@ describe('doctor and a JWKS key set', () => {
 
   it('names a kid the key set does not contain', async () => {
     const token = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'RS256', kid: 'key-2025' }).sign(signing);
-    const connect = step(await runDoctor({ url: gw.url, token }), 'connect');
+    const connect = step(await runDoctor({ url: gw.url, token, apiKey: TEST_API_KEY }), 'connect');
     expect(connect).toMatchObject({ status: 'fail', problem: 'token_unknown_kid' });
-    expect(connect.cause).toContain('"invalid token: unknown key id"');
+    expect(connect.cause).toContain('"invalid token" (token_check: unknown key id)');
     expect(connect.details[0]).toBe('header {"alg":"RS256","kid":"key-2025"}');
   });
 });

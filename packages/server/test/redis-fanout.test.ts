@@ -111,7 +111,8 @@ describe('Redis engine, three in-process nodes', () => {
   it('ignores malformed control messages and keeps serving', async () => {
     const client = await connectTo(nodes[0]!, 'ctl-garbage');
     const redis = new Redis(url);
-    for (const message of ['not json', '{"from":"x"}', '{"from":"x","command":{"method":"disconnect","request":{"user":5}}}', '{"from":"x","command":{"method":"publish","request":{"channel":"runs:x","data":1}}}']) {
+    for (const message of ['not json', '{"from":"x"}', '{"from":"x","command":{"method":"disconnect","request":{"user":5}}}', '{"from":"x","command":{"method":"publish","request":{"channel":"runs:x","data":1}}}',
+      `{"from":"x","query":{"id":"q","kind":"control.command","params":{"method":"publish","request":{"channel":"runs:x","data":1}},"replyTo":"${prefix}control:reply:x"}}`]) {
       await redis.publish(`${prefix}control`, message);
     }
     redis.disconnect();

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiErrorCodes, ErrorCodes } from '@renum-realtime/protocol';
 import { ApiError } from '../api/errors.js';
 import { readBody, sendJson } from '../api/http.js';
+import type { ClientAddresses } from '../http/client-address.js';
 import { readHandlers, writeHandlers, type AdminApiContext } from './api.js';
 import { CSRF_HEADER, SESSION_COOKIE, readCookie, sessionCookie, type AdminAuth, type AdminSession } from './auth.js';
 import { ADMIN_API_PREFIX } from './off.js';
@@ -11,6 +12,8 @@ export interface AdminApiServer {
   ctx: AdminApiContext;
   auth: AdminAuth;
   throttle: LoginThrottle;
+  /** The lockout keys on the client behind `http_server.trusted_proxies`, not on the proxy. */
+  addresses: ClientAddresses;
   /** Adds `Secure` to the cookie: set behind TLS (the production profile). */
   secureCookie: boolean;
 }
@@ -47,7 +50,7 @@ async function jsonBody(req: IncomingMessage): Promise<unknown> {
 
 async function login(server: AdminApiServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { auth, throttle, ctx } = server;
-  const address = req.socket.remoteAddress ?? 'unknown';
+  const address = server.addresses.ofRequest(req) ?? 'unknown';
   const waitMs = throttle.retryAfterMs(address);
   if (waitMs > 0) {
     const seconds = Math.ceil(waitMs / 1000);

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { LocalControl } from '../broker/control.js';
 import { keptSecret } from '../config/local-secrets.js';
 import type { GatewayExtension, GatewayHost } from '../extension.js';
+import { ClientAddresses } from '../http/client-address.js';
 import { AdminAuth } from './auth.js';
 import { ClusterAdminSource } from './cluster-source.js';
 import { handleAdminApi, type AdminApiServer } from './http.js';
@@ -55,6 +56,7 @@ function resolveState({ node, api }: GatewayHost, options: AdminOptions, stats: 
       ctx: { node, api, source: node.control instanceof LocalControl ? local : new ClusterAdminSource(node, local), stats, broadcastChannel: options.broadcastChannel ?? 'broadcast' },
       auth: new AdminAuth(password, secret),
       throttle: new LoginThrottle(options.loginAttemptsBeforeBackoff),
+      addresses: new ClientAddresses(node.config.http_server.trusted_proxies),
       secureCookie: environment === 'production',
     },
   };

@@ -11,7 +11,10 @@ const MAX_LOCK_MS = 15 * 60_000;
 /**
  * Login throttling per client address with exponential backoff: the first `freeAttempts` wrong
  * passwords cost nothing, then each one locks the address for 1 s, 2 s, 4 s … (at most 15 min).
- * The table is bounded so that a spray of addresses cannot grow it without limit.
+ * Only that address waits: the admin logging in from another one is never held back by it. The
+ * address is the client's behind `http_server.trusted_proxies`, so a reverse proxy in front does
+ * not make every login share one lock. The table is bounded so that a spray of addresses cannot
+ * grow it without limit.
  */
 export class LoginThrottle {
   private readonly failures = new Map<string, Failures>();

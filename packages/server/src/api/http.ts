@@ -67,7 +67,7 @@ export async function readBody(req: IncomingMessage): Promise<string> {
  * `{"error":{...}}` unless the caller asks for transport error mode; malformed requests get a
  * 4xx status and a JSON error body either way.
  */
-export async function handleApiRequest(api: ServerApi, throttle: KeyGuessThrottle, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleApiRequest(api: ServerApi, throttle: KeyGuessThrottle, source: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const { config, log, metrics } = api.node;
   const method = url.pathname.slice(config.http_api.handler_prefix.length + 1);
   const transportErrors = (req.headers['x-centrifugo-error-mode'] ?? '').toString().toLowerCase() === 'transport';
@@ -82,7 +82,6 @@ export async function handleApiRequest(api: ServerApi, throttle: KeyGuessThrottl
   if (!api.has(method)) return fail(ApiErrorCodes.notFound, `no API method "${method.slice(0, 64)}"`, true);
   if (req.method !== 'POST') return fail(ApiErrorCodes.methodNotAllowed, 'use POST', true);
   if (!config.http_api.insecure) {
-    const source = req.socket.remoteAddress ?? 'unknown';
     const now = Date.now();
     const wait = throttle.retryAfter(source, now);
     if (wait > 0) {

@@ -1,4 +1,5 @@
 import { ApiErrorCodes, DisconnectCodes, type Publication } from '@renum-realtime/protocol';
+import { TOKEN_ERRORS, TokenError } from '../auth/errors.js';
 import { BrokerUnavailableError, UnrecoverablePositionError } from '../broker/broker.js';
 import type { ControlCommand } from '../broker/control.js';
 import { hasHistory, historyOptions, type ChannelSpec } from '../core/channels/namespace.js';
@@ -64,8 +65,17 @@ const onThisNode: { [M in ControlMethod]: LocalHandler<M> } = {
   },
 };
 
+/**
+ * `{}` as Centrifugo answers, once every live node confirmed it ran the command. A node that did
+ * not is named in a 116 (temporary: the caller retries, and the command is safe to repeat); the
+ * nodes that answered have run it all the same.
+ */
 async function broadcastControl<M extends ControlMethod>(node: RealtimeNode, method: M, request: ApiRequest<M>): Promise<object> {
-  await node.control.broadcast({ method, request: request as Record<string, unknown> });
+  const missing = await node.control.broadcast({ method, request: request as Record<string, unknown> });
+  if (missing.length > 0) {
+    const names = missing.map(({ uid, name }) => `${name} (${uid})`).join(', ');
+    throw new ApiError(ApiErrorCodes.temporarilyUnavailable, `${method} ran on the nodes that answered, but ${missing.length === 1 ? 'node' : 'nodes'} ${names} did not confirm it; retry to reach ${missing.length === 1 ? 'it' : 'them'}`);
+  }
   return {};
 }
 
@@ -75,7 +85,8 @@ export async function applyControlCommand(node: RealtimeNode, command: ControlCo
   const parsed = Object.hasOwn(onThisNode, method) ? apiSchemas[method].safeParse(command.request) : undefined;
   if (!parsed?.success) {
     node.log.warn({ event: 'control_command_invalid', method: command.method.slice(0, 64) }, 'control command ignored');
-    return;
+    // The asking node learns this node did not run it.
+    throw new Error(`control command ${command.method.slice(0, 64)} is not valid`);
   }
   const handler = onThisNode[method] as LocalHandler<ControlMethod>;
   await handler(node, parsed.data as never);
@@ -150,6 +161,20 @@ const handlers: { [M in keyof typeof apiSchemas]: Handler<M> } = {
 
   async info(node) {
     return { nodes: await node.control.nodes() };
+  },
+
+  /**
+   * The cause a client is not told when its token is refused (close 3500 "invalid token"): only
+   * an API key holder, who may disconnect anyone anyway, learns which check failed.
+   */
+  async token_check(node, request) {
+    try {
+      const claims = await node.verifier.verifyConnectionToken(request.token);
+      return { valid: true, user: claims.user, ...(claims.expiresAt !== undefined ? { expire_at: claims.expiresAt } : {}) };
+    } catch (error) {
+      if (!(error instanceof TokenError)) throw error;
+      return { valid: false, code: error.code, message: error.message, explanation: TOKEN_ERRORS[error.code].explanation };
+    }
   },
 };
 

@@ -41,6 +41,8 @@ export const apiSchemas = {
   history_remove: z.object({ channel }),
   channels: z.object({ pattern: z.string().optional() }),
   info: z.object({}),
+  /** Renum Realtime's: why the gateway refuses a connection token, for `doctor --api-key`. */
+  token_check: z.object({ token: z.string() }),
 };
 
 export type ApiMethod = keyof typeof apiSchemas | 'batch';

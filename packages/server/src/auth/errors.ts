@@ -13,8 +13,9 @@ export type TokenErrorCode =
   | 'jwks_unavailable';
 
 /**
- * Every token error: `message` is what a client may be told (it ends up in a close reason or an
- * error reply), `explanation` is for operators (`doctor`, logs).
+ * Every token error: `message` names the failed check in one phrase, `explanation` says what it
+ * means. Both are for operators (logs, the admin rejections view, `doctor`); a client is only
+ * told "invalid token" (see core/session/token-failure.ts).
  */
 export const TOKEN_ERRORS: Readonly<Record<TokenErrorCode, { message: string; explanation: string }>> = {
   token_missing: { message: 'token missing', explanation: 'An empty token was sent.' },
@@ -31,7 +32,7 @@ export const TOKEN_ERRORS: Readonly<Record<TokenErrorCode, { message: string; ex
   jwks_unavailable: { message: 'key server unavailable', explanation: 'The JWKS endpoint could not be fetched or returned an invalid key set; the client should retry.' },
 };
 
-/** A close reason carries at most 123 bytes; "invalid token: " plus this must fit. */
+/** Messages may quote a claim from the token: bounded, so one token cannot flood a log line. */
 const MAX_MESSAGE_BYTES = 100;
 
 function clip(text: string): string {

@@ -20,6 +20,12 @@ export interface ControlCommand {
   request: Record<string, unknown>;
 }
 
+/** A node the deployment lists as live, by id and host name. */
+export interface NodeName {
+  uid: string;
+  name: string;
+}
+
 /** The node side of the control bus. */
 export interface ControlHandler {
   readonly uid: string;
@@ -33,9 +39,9 @@ export type QueryResponder = (params: Record<string, unknown>) => Promise<unknow
 
 /** What `ControlBus.query` collected: one answer per node that answered in time, and who did not. */
 export interface QueryResult<T> {
-  answers: Array<{ uid: string; name: string; value: T }>;
+  answers: Array<NodeName & { value: T }>;
   /** Live nodes that failed, timed out or have no responder for the kind. */
-  missing: Array<{ uid: string; name: string }>;
+  missing: NodeName[];
 }
 
 /** The query kinds this node answers; both buses keep theirs here. */
@@ -60,8 +66,12 @@ export class QueryResponders {
  */
 export interface ControlBus {
   start(handler: ControlHandler): Promise<void>;
-  /** Runs the command on this node, then hands it to every other node. */
-  broadcast(command: ControlCommand): Promise<void>;
+  /**
+   * Runs the command on this node, then on every other live node, and waits for each to say it
+   * ran it. Rejects when this node fails or the other nodes cannot be listed; resolves with the
+   * live nodes that did not confirm in time (they may still run it, or never).
+   */
+  broadcast(command: ControlCommand): Promise<NodeName[]>;
   /** Every live node, this one first. */
   nodes(): Promise<NodeInfo[]>;
   /** Registers how this node answers `query(kind, …)` from any node. */
@@ -95,8 +105,9 @@ export class LocalControl implements ControlBus {
     this.handler = handler;
   }
 
-  async broadcast(command: ControlCommand): Promise<void> {
+  async broadcast(command: ControlCommand): Promise<NodeName[]> {
     await this.handler?.apply(command);
+    return [];
   }
 
   async nodes(): Promise<NodeInfo[]> {

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
-import { NodeNotFoundError, QueryResponders, type ControlBus, type ControlCommand, type ControlHandler, type NodeInfo, type QueryResponder, type QueryResult } from './control.js';
+import { NodeNotFoundError, QueryResponders, type ControlBus, type ControlCommand, type ControlHandler, type NodeInfo, type NodeName, type QueryResponder, type QueryResult } from './control.js';
 import type { RedisLink } from './redis-link.js';
 import { ExpiringHash } from './redis-presence.js';
 
-interface CommandMessage {
-  from: string;
-  command: ControlCommand;
-}
+/** Commands travel as queries of this kind, so that each node's answer confirms it ran one. */
+const COMMAND_QUERY = 'control.command';
 
 interface QueryMessage {
   from: string;
@@ -21,10 +19,8 @@ type ReplyMessage = { id: string; from: string } & ({ value: unknown } | { error
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
-function isCommandMessage(value: unknown): value is CommandMessage {
-  if (!isObject(value)) return false;
-  const { from, command } = value as Partial<CommandMessage>;
-  return typeof from === 'string' && typeof command?.method === 'string' && isObject(command.request);
+function isCommand(value: unknown): value is ControlCommand {
+  return isObject(value) && typeof value.method === 'string' && isObject(value.request);
 }
 
 function isQueryMessage(value: unknown): value is QueryMessage {
@@ -49,7 +45,8 @@ function parseJson(text: string): unknown {
  * Control bus over one Redis pub/sub topic, plus a node registry: every node writes its `info`
  * into an expiring hash each heartbeat, so a node that stops beating drops out of `info` after
  * three missed heartbeats. Queries go out on the control topic; each node answers on the asking
- * node's own reply topic (`<control>:reply:<uid>`), so replies do not reach every node.
+ * node's own reply topic (`<control>:reply:<uid>`), so replies do not reach every node. Commands
+ * are queries too: a node that did not answer one is named instead of assumed to have run it.
  */
 export class RedisControl implements ControlBus {
   private handler: ControlHandler | undefined;
@@ -65,12 +62,19 @@ export class RedisControl implements ControlBus {
     registryKeys: { hash: string; expiry: string },
     private readonly heartbeatMs: number,
     private readonly log: Logger,
+    /** How long a command waits for the other nodes to confirm it. */
+    private readonly commandAnswerMs: number,
   ) {
     this.registry = new ExpiringHash(link, registryKeys.hash, registryKeys.expiry, heartbeatMs * 3);
   }
 
   async start(handler: ControlHandler): Promise<void> {
     this.handler = handler;
+    this.responders.set(COMMAND_QUERY, async (command) => {
+      if (!isCommand(command)) throw new Error('control command without method and request');
+      await handler.apply(command);
+      return null;
+    });
     await this.link.listen(this.topic, (message) => this.receive(message));
     await this.link.listen(this.replyTopic, (message) => this.receiveReply(message));
     await this.beat();
@@ -78,11 +82,16 @@ export class RedisControl implements ControlBus {
     this.heartbeat.unref();
   }
 
-  async broadcast(command: ControlCommand): Promise<void> {
-    const handler = this.required();
-    await handler.apply(command);
-    const message: CommandMessage = { from: handler.uid, command };
-    await this.link.run((r) => r.publish(this.topic, JSON.stringify(message)));
+  async broadcast(command: ControlCommand): Promise<NodeName[]> {
+    await this.required().apply(command);
+    // Without the registry no one can say which nodes the command must reach: that rejects.
+    const others = (await this.nodes()).slice(1);
+    if (others.length === 0) return [];
+    const { missing } = await this.collect(COMMAND_QUERY, command as unknown as Record<string, unknown>, others, this.commandAnswerMs);
+    if (missing.length > 0) {
+      this.log.warn({ event: 'control_command_incomplete', method: command.method, missing: missing.map((node) => node.uid) }, 'some nodes did not confirm a control command');
+    }
+    return missing;
   }
 
   async nodes(): Promise<NodeInfo[]> {
@@ -186,12 +195,7 @@ export class RedisControl implements ControlBus {
   private receive(text: string): void {
     const message = parseJson(text);
     if (isQueryMessage(message)) return this.answer(message);
-    if (!isCommandMessage(message)) {
-      this.log.warn({ event: 'control_message_invalid', length: text.length }, 'control message ignored: not a command or query');
-      return;
-    }
-    if (!this.handler || message.from === this.handler.uid) return;
-    this.handler.apply(message.command).catch((err) => this.log.error({ err, method: message.command.method }, 'control command failed'));
+    this.log.warn({ event: 'control_message_invalid', length: text.length }, 'control message ignored: not a query');
   }
 
   private answer({ from, to, query }: QueryMessage): void {

@@ -231,6 +231,7 @@ export async function createRedisEngine(options: RedisBrokerOptions, log: Logger
   const ring = new RedisShards(links);
   const presence = new RedisPresence(ring, keys.presence, settings.presenceTtl, log);
   const broker = new RedisBroker(ring, keys, presence, log);
-  const control = new RedisControl(ring.first, keys.control, keys.nodes, settings.nodeHeartbeat, log);
+  // A node's answer takes a Redis round trip to it and one back, and its own Redis calls.
+  const control = new RedisControl(ring.first, keys.control, keys.nodes, settings.nodeHeartbeat, log, 2 * settings.commandTimeout);
   return { broker, presence, control };
 }

@@ -13,7 +13,8 @@ Connects the way a browser does and reports each step (URL, DNS, TCP, TLS, HTTP 
 connect, subscribe, publish round trip, ping/pong) with timing and, on failure, the cause and the fix.
   --origin URL          the page origin the browser sends (checks allowed origins, mixed content)
   --token JWT           connection token; --token-command CMD runs CMD and uses its stdout
-  --api-key K           server API key: publish to --channel and time the round trip
+  --api-key K           server API key: publish to --channel and time the round trip, and
+                        have the gateway name why it refuses the token (clients only get 3500)
   --api-url URL         server API base (default http(s)://<host>/api)
   --ca FILE             extra trusted CA certificate (PEM)
   --timeout D           per network step (default 5s); --ping-wait D bounds the wait for a ping

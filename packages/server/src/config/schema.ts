@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
+import { trustedProxyProblem } from '../http/client-address.js';
 import { parseDuration } from './duration.js';
 import { showValue } from './problems.js';
 import { overlayOf } from './schema-walk.js';
@@ -312,6 +313,15 @@ export const configSchema = z.strictObject({
       address: z.string().default('127.0.0.1').describe('listen address'),
       port: z.number().int().min(0).max(65_535).default(8000).describe('listen port'),
       tls: tlsSchema.prefault({}),
+      trusted_proxies: z
+        .array(
+          z.string().superRefine((entry, ctx) => {
+            const problem = trustedProxyProblem(entry);
+            if (problem) ctx.addIssue({ code: 'custom', message: `${showValue(entry)} is ${problem}` });
+          }),
+        )
+        .default([])
+        .describe('reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; limits and lockouts key on that client address'),
     })
     .prefault({}),
   data_dir: z.string().min(1).default('.data').describe('node-local state, relative to the working directory'),

@@ -190,7 +190,13 @@ export interface HttpTransportConfig {
 
 export interface RealtimeConfig {
   environment: Environment;
-  http_server: { address: string; port: number; tls: TlsConfig };
+  http_server: {
+    address: string;
+    port: number;
+    tls: TlsConfig;
+    /** Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); see http/client-address.ts. */
+    trusted_proxies: string[];
+  };
   /** Where the local secret, the SQLite inbox and other node-local state live. */
   data_dir: string;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };

@@ -1,7 +1,8 @@
 import { DisconnectCodes, ErrorCodes } from '@renum-realtime/protocol';
 import { TOKEN_ERRORS, type TokenErrorCode } from '../auth/errors.js';
+import { postApi } from './api.js';
 import { ProtocolSession, type Answer } from './protocol.js';
-import { TOKEN_FIXES, describeToken, formatDuration, tokenErrorFromReason, type TokenView } from './token.js';
+import { TOKEN_FIXES, describeToken, formatDuration, type TokenView } from './token.js';
 import { failure, type StepOutcome } from './types.js';
 
 export interface Connected {
@@ -19,6 +20,48 @@ function tokenFailure(code: TokenErrorCode, serverSaid: string, view: TokenView,
   return failure(`token_${code.replace(/^token_/, '')}`, cause, TOKEN_FIXES[code], details);
 }
 
+/** Where doctor may ask the gateway why it refuses a token: the server API, with its key. */
+export interface ApiAccess {
+  apiUrl: string;
+  apiKey: string;
+}
+
+type TokenCheck = { valid: true } | { valid: false; code: TokenErrorCode } | { failed: string };
+
+/** The gateway's own verdict on the token (API method token_check): the cause a client is not told. */
+async function checkAtGateway(api: ApiAccess, token: string, timeoutMs: number): Promise<TokenCheck> {
+  try {
+    const { status, json } = await postApi(api.apiUrl, 'token_check', api.apiKey, { token }, timeoutMs);
+    const result = json?.result;
+    if (result?.valid === true) return { valid: true };
+    if (result?.valid === false && Object.hasOwn(TOKEN_ERRORS, result.code)) return { valid: false, code: result.code };
+    return { failed: json?.error ? `error ${json.error.code} "${json.error.message}"` : `HTTP ${status}` };
+  } catch (error) {
+    return { failed: (error as Error).message };
+  }
+}
+
+/**
+ * Close 3500 says only "invalid token", as in Centrifugo. With the API key the gateway names the
+ * check; without it, what the token shows by itself (alg none, exp …) is the best guess.
+ */
+async function invalidToken(said: string, token: string | undefined, view: TokenView, details: string[], api: ApiAccess | undefined, timeoutMs: number): Promise<StepOutcome> {
+  if (token && api) {
+    const check = await checkAtGateway(api, token, timeoutMs);
+    if ('code' in check) {
+      details.push(`token_check at ${api.apiUrl}: ${check.code}`);
+      return tokenFailure(check.code, `${said} (token_check: ${TOKEN_ERRORS[check.code].message})`, view, details);
+    }
+    details.push('valid' in check ? `token_check at ${api.apiUrl}: the gateway accepts this token now` : `token_check at ${api.apiUrl} failed: ${check.failed}`);
+  }
+  const seen = view.problems[0];
+  if (seen) return tokenFailure(seen.code, said, view, details);
+  const fix = api
+    ? 'The gateway could not name the check (see the details); its log line "command closed the connection" does (field detail).'
+    : 'Rerun with --api-key (http_api.key): the gateway then names the failed check (API method token_check). Its log line "command closed the connection" names it too (field detail).';
+  return failure('token_invalid', `${said}: the gateway does not tell clients which check failed`, fix, details);
+}
+
 function closeMeaning(code: number): string {
   const known = Object.values(DisconnectCodes).find((c) => c.code === code);
   if (known) return `${known.reason}${known.reconnect ? ' (the SDK reconnects)' : ' (the SDK stops)'}`;
@@ -27,15 +70,12 @@ function closeMeaning(code: number): string {
 }
 
 /** Reads the answer to the connect command the way the SDK would, but says why. */
-function diagnose(answer: Answer, token: string | undefined, view: TokenView, details: string[]): StepOutcome {
+async function diagnose(answer: Answer, token: string | undefined, view: TokenView, details: string[], api: ApiAccess | undefined, timeoutMs: number): Promise<StepOutcome> {
   if ('timeout' in answer) return failure('connect_timeout', 'no reply to the connect command', 'The gateway (or a proxy buffering frames) does not answer; check the gateway logs.', details);
   if ('closed' in answer) {
     const { code, reason } = answer.closed;
     details.push(`closed ${code} "${reason}": ${closeMeaning(code)}`);
-    if (code === DisconnectCodes.invalidToken.code) {
-      const tokenCode = tokenErrorFromReason(reason) ?? view.problems[0]?.code ?? 'token_malformed';
-      return tokenFailure(tokenCode, `the gateway closed with ${code} "${reason}"`, view, details);
-    }
+    if (code === DisconnectCodes.invalidToken.code) return invalidToken(`the gateway closed with ${code} "${reason}"`, token, view, details, api, timeoutMs);
     if (code === DisconnectCodes.tokenMissing.code && reason.startsWith('token required')) {
       const empty = token !== undefined;
       return failure('token_missing', `the gateway closed with ${code} "${reason}": ${empty ? 'the token is empty, so the client sent none' : 'no token was sent'} and this gateway does not allow anonymous connections`, TOKEN_FIXES.token_missing, details);
@@ -59,7 +99,7 @@ function diagnose(answer: Answer, token: string | undefined, view: TokenView, de
 /** Step 6: the protocol connect command, with the token shown (claims, never the signature). */
 export async function checkConnect(
   url: URL,
-  options: { origin?: string; ca?: string; token?: string; timeoutMs: number },
+  options: { origin?: string; ca?: string; token?: string; timeoutMs: number; api?: ApiAccess },
 ): Promise<{ connected?: Connected; outcome: StepOutcome }> {
   const view = describeToken(options.token);
   const details = [...view.details];
@@ -72,7 +112,7 @@ export async function checkConnect(
   // As the SDK does: an empty token is left out of the connect command.
   const request = { name: 'renum-doctor', ...(options.token ? { token: options.token } : {}) };
   const answer = await session.request('connect', request, options.timeoutMs);
-  const outcome = diagnose(answer, options.token, view, details);
+  const outcome = await diagnose(answer, options.token, view, details, options.api, options.timeoutMs);
   if (outcome.status === 'fail' || !('reply' in answer)) {
     session.close();
     return { outcome };

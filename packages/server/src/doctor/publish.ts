@@ -1,28 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { postApi, type ApiAnswer } from './api.js';
 import type { ProtocolSession } from './protocol.js';
 import { failure, type StepOutcome } from './types.js';
-
-/** The server API next to a WebSocket URL: same host and port, http(s), path /api. */
-export function defaultApiUrl(url: URL): string {
-  return `${url.protocol === 'wss:' ? 'https:' : 'http:'}//${url.host}/api`;
-}
-
-async function post(apiUrl: string, apiKey: string, body: unknown, timeoutMs: number): Promise<{ status: number; json: any }> {
-  const response = await fetch(`${apiUrl}/publish`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-API-Key': apiKey },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const text = await response.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = { raw: text.slice(0, 200) };
-  }
-  return { status: response.status, json };
-}
 
 /** Step 8: publish through the server API and time the publication back to this socket. */
 export async function checkPublish(session: ProtocolSession, options: { apiUrl: string; apiKey: string; channel: string; timeoutMs: number }): Promise<StepOutcome> {
@@ -38,9 +17,9 @@ export async function checkPublish(session: ProtocolSession, options: { apiUrl: 
       }
     });
   });
-  let answer: { status: number; json: any };
+  let answer: ApiAnswer;
   try {
-    answer = await post(options.apiUrl, options.apiKey, { channel: options.channel, data: { doctor: nonce } }, options.timeoutMs);
+    answer = await postApi(options.apiUrl, 'publish', options.apiKey, { channel: options.channel, data: { doctor: nonce } }, options.timeoutMs);
   } catch (error) {
     return failure('api_unreachable', `POST ${options.apiUrl}/publish failed: ${(error as Error).message}`, 'Pass --api-url with the address of the server API (it is not always exposed next to the WebSocket).');
   }

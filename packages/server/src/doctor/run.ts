@@ -2,7 +2,8 @@ import type { Socket } from 'node:net';
 import { checkConnect, type Connected } from './connect.js';
 import { resolveHost } from './dns.js';
 import { checkPing } from './ping.js';
-import { checkPublish, defaultApiUrl } from './publish.js';
+import { defaultApiUrl } from './api.js';
+import { checkPublish } from './publish.js';
 import { checkSubscribe } from './subscribe.js';
 import { connectTcp } from './tcp.js';
 import { checkTls } from './tls.js';
@@ -82,17 +83,19 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   }
   await step('upgrade', async () => ({ outcome: await checkUpgrade(socket!, url!, options.origin, timeoutMs) }));
 
+  // With the API key doctor publishes, and asks the gateway why it refuses a token.
+  const api = url && options.apiKey ? { apiUrl: options.apiUrl ?? defaultApiUrl(url), apiKey: options.apiKey } : undefined;
   const connected = await step<Connected>('connect', async () => {
-    const { connected, outcome } = await checkConnect(url!, { ...options, timeoutMs });
+    const { connected, outcome } = await checkConnect(url!, { ...options, timeoutMs, ...(api ? { api } : {}) });
     return { value: connected, outcome };
   });
-  const { channel, apiKey } = options;
+  const { channel } = options;
   await step('subscribe', async () => ({
     outcome: channel ? await checkSubscribe(connected!.session, channel, timeoutMs) : skipped('no --channel given'),
   }));
   await step('publish', async () => ({
-    outcome: channel && apiKey
-      ? await checkPublish(connected!.session, { apiUrl: options.apiUrl ?? defaultApiUrl(url!), apiKey, channel, timeoutMs })
+    outcome: channel && api
+      ? await checkPublish(connected!.session, { ...api, channel, timeoutMs })
       : skipped(channel ? 'no --api-key given' : 'needs --channel and --api-key'),
   }));
   await step('ping', async () => ({ outcome: await checkPing(connected!, options.pingWaitMs) }));

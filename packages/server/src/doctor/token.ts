@@ -1,7 +1,7 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { TOKEN_ERRORS, type TokenErrorCode } from '../auth/errors.js';
+import type { TokenErrorCode } from '../auth/errors.js';
 
-/** What to change for each token error the gateway reports (the cause is `TOKEN_ERRORS[code].explanation`). */
+/** What to change for each token error the gateway names (the cause is `TOKEN_ERRORS[code].explanation`). */
 export const TOKEN_FIXES: Readonly<Record<TokenErrorCode, string>> = {
   token_missing: 'Hand the token to the client (new Centrifuge(url, { token }) or a getToken callback). An empty token usually means the backend endpoint that mints it failed, e.g. its signing secret is not set.',
   token_malformed: 'Send the bare compact JWT (header.payload.signature): no "Bearer " prefix, no quotes, not URL-encoded twice.',
@@ -16,13 +16,6 @@ export const TOKEN_FIXES: Readonly<Record<TokenErrorCode, string>> = {
   no_key_configured: 'Configure client.token (hmac_secret_key, rsa_public_key, ecdsa_public_key or jwks_public_endpoint) on the gateway.',
   jwks_unavailable: 'The gateway cannot fetch its JWKS: check jwks_public_endpoint is reachable from the gateway host.',
 };
-
-/** The code whose client-facing message the gateway put after "invalid token: ". */
-export function tokenErrorFromReason(reason: string): TokenErrorCode | undefined {
-  const message = reason.replace(/^invalid token:\s*/, '');
-  const codes = Object.keys(TOKEN_ERRORS) as TokenErrorCode[];
-  return codes.find((code) => TOKEN_ERRORS[code].message === message) ?? codes.find((code) => message.startsWith(TOKEN_ERRORS[code].message));
-}
 
 export function formatDuration(ms: number): string {
   const s = Math.round(Math.abs(ms) / 1000);

@@ -101,7 +101,7 @@ export function createRequestListener(app: HttpApp): (req: IncomingMessage, res:
         res.writeHead(204);
         return void res.end();
       }
-      return handleApiRequest(app.api, keyGuesses, req, res, url);
+      return handleApiRequest(app.api, keyGuesses, admission.addresses.ofRequest(req) ?? 'unknown', req, res, url);
     }
     const extension = routeFor(app.routes, path);
     if (extension) return extension(req, res, url);

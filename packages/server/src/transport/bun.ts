@@ -140,8 +140,9 @@ export function bunRuntime(): Runtime {
         port: config.http_server.port,
         hostname: config.http_server.address,
         fetch(request: Request, bun: BunServer): Response | Promise<Response | undefined> | undefined {
-          const remoteAddress = bun.requestIP(request)?.address;
-          if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return runRequestListener(routes, request, remoteAddress);
+          const peer = bun.requestIP(request)?.address;
+          if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return runRequestListener(routes, request, peer);
+          const remoteAddress = admission.addresses.of(peer, request.headers.get('x-forwarded-for') ?? undefined);
           const url = new URL(request.url);
           const origin = request.headers.get('origin') ?? undefined;
           const endpoint = webSocketEndpoint(app.endpoints, url.pathname);

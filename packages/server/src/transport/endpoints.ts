@@ -43,12 +43,12 @@ function header(value: string | string[] | undefined): string | undefined {
 }
 
 /** The request facts a session keeps, from a node:http request (Node, and Bun's bridge). */
-export function connectionMeta(request: IncomingMessage): ConnectionMeta {
+export function connectionMeta(request: IncomingMessage, remoteAddress: string | undefined): ConnectionMeta {
   const meta: ConnectionMeta = { headers: request.headers };
   const origin = header(request.headers.origin);
   const userAgent = header(request.headers['user-agent']);
   if (origin) meta.origin = origin;
   if (userAgent) meta.userAgent = userAgent;
-  if (request.socket.remoteAddress) meta.remoteAddress = request.socket.remoteAddress;
+  if (remoteAddress) meta.remoteAddress = remoteAddress;
   return meta;
 }

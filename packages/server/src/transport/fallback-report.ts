@@ -20,7 +20,7 @@ const fallbackReport = z.object({
  * failed first and why, so operators see which networks block WebSockets. Counted in
  * `realtime_transport_fallbacks_total` and shown on the admin Transports page.
  */
-export async function serveFallbackReport({ node, policy }: Admission, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function serveFallbackReport({ node, policy, addresses }: Admission, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const origin = req.headers.origin;
   const cors = transportCors(policy, origin);
   const fail = (status: number, detail: string): void => {
@@ -38,7 +38,7 @@ export async function serveFallbackReport({ node, policy }: Admission, req: Inco
   if (!report.success) return fail(400, 'report needs from and to (websocket, http_stream or sse), reason (timeout, transport_closed or error) and elapsed_ms');
   const { from, to, reason, code, elapsed_ms: elapsedMs } = report.data;
   node.metrics.transportFallbacks.inc({ from, to, reason });
-  node.events.fellBack({ from, to, reason, ...(code !== undefined ? { code } : {}), elapsedMs, origin, remoteAddress: req.socket.remoteAddress });
+  node.events.fellBack({ from, to, reason, ...(code !== undefined ? { code } : {}), elapsedMs, origin, remoteAddress: addresses.ofRequest(req) });
   node.log.info({ event: 'transport_fallback', from, to, reason, code, elapsed_ms: elapsedMs, origin }, 'client fell back to another transport');
   res.writeHead(204, cors);
   res.end();

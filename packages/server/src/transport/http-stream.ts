@@ -160,7 +160,8 @@ export async function serveStream(admission: Admission, name: HttpTransportName,
   const { log } = node;
   const origin = req.headers.origin;
   const cors = transportCors(policy, origin);
-  const refusal = await admission.admit(name, origin, req.socket.remoteAddress);
+  const address = admission.addresses.ofRequest(req);
+  const refusal = await admission.admit(name, origin, address);
   if (refusal) return sendPlain(res, refusal.status, refusal.body, { ...cors, ...(refusal.retryAfter ? { 'Retry-After': String(refusal.retryAfter) } : {}) });
   let opening: Frame;
   let connect: ConnectRequest | undefined;
@@ -188,7 +189,7 @@ export async function serveStream(admission: Admission, name: HttpTransportName,
   // Some EventSource implementations wait for the first bytes before they report the stream open.
   if (name.endsWith('sse')) res.write('\r\n');
   else res.flushHeaders();
-  const connection = node.accept(new StreamingTransport(name, connectionMeta(req), res, protocol));
+  const connection = node.accept(new StreamingTransport(name, connectionMeta(req, address), res, protocol));
   res.on('close', () => connection.closed(CLIENT_GONE.code, CLIENT_GONE.reason));
   if (connect) connection.connectUnidirectional(connect);
   else connection.receive(opening);

@@ -1,4 +1,5 @@
 import type { RealtimeNode, TransportName } from '../core/index.js';
+import { ClientAddresses } from '../http/client-address.js';
 import { corsHeaders, type OriginPolicy } from '../policy/origin.js';
 
 export interface Refusal {
@@ -66,6 +67,8 @@ export class Admission {
   private readonly perNode: ConnectBuckets;
   private readonly perAddress: ConnectBuckets;
   private readonly sweeper: NodeJS.Timeout;
+  /** Who a request comes from, through the trusted proxies: the per-address limits key on it. */
+  readonly addresses: ClientAddresses;
 
   constructor(
     readonly node: RealtimeNode,
@@ -74,6 +77,7 @@ export class Admission {
     const limit = node.config.client.connect_rate_limit;
     this.perNode = new ConnectBuckets(limit.per_second, limit.burst);
     this.perAddress = new ConnectBuckets(limit.per_address_per_second, limit.per_address_burst);
+    this.addresses = new ClientAddresses(node.config.http_server.trusted_proxies);
     this.sweeper = setInterval(() => this.perAddress.sweep(Date.now()), 10_000);
     this.sweeper.unref();
   }

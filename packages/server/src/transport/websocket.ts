@@ -155,22 +155,23 @@ export function attachWebSocketEndpoints(server: Server, admission: Admission, e
     }
     const malformed = malformedUpgrade(request);
     if (malformed) return refuseUpgrade(socket, admission.refuse({ status: 400, statusText: 'Bad Request', body: malformed, reason: 'bad_handshake' }, { path: url.pathname, origin }));
-    void admission.admit(endpoint, origin, request.socket.remoteAddress).then((refusal) => {
+    const address = admission.addresses.ofRequest(request);
+    void admission.admit(endpoint, origin, address).then((refusal) => {
       if (refusal) return refuseUpgrade(socket, refusal);
       // A client that gave up while it waited for its turn: `ws` finds the socket closed.
-      servers[endpoint].handleUpgrade(request, socket, head, (ws) => accept(ws, request, url, endpoint, origin));
+      servers[endpoint].handleUpgrade(request, socket, head, (ws) => accept(ws, request, url, endpoint, origin, address));
     }, (err: Error) => {
       log.error({ err, origin }, 'upgrade admission failed');
       socket.destroy();
     });
   });
 
-  function accept(ws: WebSocket, request: IncomingMessage, url: URL, endpoint: 'websocket' | 'uni_websocket', origin: string | undefined): void {
+  function accept(ws: WebSocket, request: IncomingMessage, url: URL, endpoint: 'websocket' | 'uni_websocket', origin: string | undefined, address: string | undefined): void {
     const unidirectional = endpoint === 'uni_websocket';
     // A compressed connection gets frames deflated by `ws` with its own context, not shared bytes.
     const compressed = (ws as WsInternals & { _extensions: Record<string, unknown> })._extensions['permessage-deflate'] !== undefined;
     const protocol = unidirectional ? 'json' : requestedProtocol(url, ws.protocol);
-    const transport = new WebSocketTransport(ws as WsInternals, connectionMeta(request), unidirectional, compressed ? WRITE_EACH : NODE_WS_FAN_OUT, protocol);
+    const transport = new WebSocketTransport(ws as WsInternals, connectionMeta(request, address), unidirectional, compressed ? WRITE_EACH : NODE_WS_FAN_OUT, protocol);
     const connection = node.accept(transport);
     const close = (d: Disconnect) => transport.close(d);
     let connectPending = unidirectional;

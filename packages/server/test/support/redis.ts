@@ -62,9 +62,9 @@ export async function dropPrefix(url: string, prefix: string): Promise<void> {
 }
 
 /** An in-process gateway node on the Redis engine. */
-export async function startRedisGateway(options: RedisBrokerOptions, overrides: ConfigFile = {}): Promise<TestGateway> {
+export async function startRedisGateway(options: RedisBrokerOptions, overrides: ConfigFile = {}, gateway: { captureLogs?: boolean } = {}): Promise<TestGateway> {
   const engine = await createRedisEngine(options, createLogger((process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent'));
-  return startGateway(overrides, undefined, { engine });
+  return startGateway(overrides, undefined, { ...gateway, engine });
 }
 
 /** In-process gateway nodes on one Redis engine address, and the clients a test opened on them. */
@@ -73,8 +73,8 @@ export class RedisDeployment {
 
   private constructor(readonly nodes: TestGateway[]) {}
 
-  static async start(count: number, options: RedisBrokerOptions, config: ConfigFile): Promise<RedisDeployment> {
-    return new RedisDeployment(await Promise.all(Array.from({ length: count }, () => startRedisGateway(options, config))));
+  static async start(count: number, options: RedisBrokerOptions, config: ConfigFile, gateway: { captureLogs?: boolean } = {}): Promise<RedisDeployment> {
+    return new RedisDeployment(await Promise.all(Array.from({ length: count }, () => startRedisGateway(options, config, gateway))));
   }
 
   /** An official client connected to `node` as `user`, disconnected by `close`. */

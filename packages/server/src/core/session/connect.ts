@@ -138,7 +138,7 @@ export async function handleRefresh(session: Session, request: CommandRequests['
     throw connectionTokenFailure(error, 'close');
   }
   if (claims.user !== session.user) {
-    throw new DisconnectError(DisconnectCodes.invalidToken, 'invalid token: user does not match the connection');
+    throw new DisconnectError(DisconnectCodes.invalidToken, DisconnectCodes.invalidToken.reason, 'refresh token user does not match the connection');
   }
   if (claims.info !== undefined) session.connInfo = claims.info;
   const now = Date.now();

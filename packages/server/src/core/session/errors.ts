@@ -16,8 +16,10 @@ export class CommandError extends Error {
 export class DisconnectError extends Error {
   constructor(
     readonly disconnect: DisconnectCode,
-    /** Replaces the table's reason in the close frame, e.g. "invalid token: bad signature". */
+    /** Replaces the table's reason in the close frame, e.g. "token required: send a JWT …". */
     readonly reason: string = disconnect.reason,
+    /** Why, for the log line only, where the client must not learn it (which token check failed). */
+    readonly detail?: string,
   ) {
     super(reason);
   }

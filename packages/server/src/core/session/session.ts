@@ -126,7 +126,7 @@ export class Session implements HubMember, SessionState, Connection {
       } catch (error) {
         const { disconnect, reason } = unidirectionalDisconnect(error);
         if (!(error instanceof CommandError || error instanceof DisconnectError)) this.ctx.log.error({ err: error, transport: this.transport.name }, 'unidirectional connect failed');
-        else this.ctx.log.info({ transport: this.transport.name, code: disconnect.code, reason }, 'unidirectional connect refused');
+        else this.ctx.log.info({ transport: this.transport.name, code: disconnect.code, reason, detail: error.detail }, 'unidirectional connect refused');
         this.disconnect(disconnect, reason);
       }
     });
@@ -355,7 +355,7 @@ export class Session implements HubMember, SessionState, Connection {
       return await handler(this, command.request as never, command.id);
     } catch (error) {
       if (error instanceof DisconnectError) {
-        log.info({ client: this.clientId || undefined, user: this.user, method: command.method, code: error.disconnect.code, reason: error.reason }, 'command closed the connection');
+        log.info({ client: this.clientId || undefined, user: this.user, method: command.method, code: error.disconnect.code, reason: error.reason, detail: error.detail }, 'command closed the connection');
         this.flushThenDisconnect(replies, error.disconnect, error.reason);
         return undefined;
       }

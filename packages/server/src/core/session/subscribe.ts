@@ -153,7 +153,7 @@ async function verifySubscriptionToken(session: Session, channel: string, token:
     throw subscriptionTokenFailure(error);
   }
   const mismatch = claims.channel !== channel ? 'channel' : claims.user !== session.user ? 'user' : claims.client && claims.client !== session.clientId ? 'client' : undefined;
-  if (mismatch) throw new DisconnectError(DisconnectCodes.invalidToken, `invalid token: subscription token ${mismatch} does not match`);
+  if (mismatch) throw new DisconnectError(DisconnectCodes.invalidToken, DisconnectCodes.invalidToken.reason, `subscription token ${mismatch} does not match`);
   return claims;
 }
 

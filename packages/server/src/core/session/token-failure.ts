@@ -17,10 +17,17 @@ export function closeReason(text: string): string {
   return bytes.subarray(0, end).toString();
 }
 
+/** Which check a token failed, for the log line: never for the client. */
+export function tokenFailureDetail(error: TokenError): string {
+  return `${error.code}: ${error.message}${error.detail ? ` (${error.detail})` : ''}`;
+}
+
 /**
  * How a failed connection token ends a connect or refresh, as the SDK expects: expired → 109 so it
  * fetches a new token; a key server that cannot be reached → temporary 100 so it retries;
- * anything else → close 3500 with the cause in the reason, which stops reconnecting.
+ * anything else → close 3500 "invalid token", which stops reconnecting. As in Centrifugo the
+ * client is not told which check failed (a guessed key or audience would learn from it); the log
+ * line, the admin's rejections view and `doctor --api-key` name it.
  */
 export function connectionTokenFailure(error: unknown, expiredAs: 'error' | 'close'): Error {
   if (!(error instanceof TokenError)) return error instanceof Error ? error : new Error(String(error));
@@ -30,7 +37,7 @@ export function connectionTokenFailure(error: unknown, expiredAs: 'error' | 'clo
       : new DisconnectError(DisconnectCodes.connectionExpired);
   }
   if (error.code === 'jwks_unavailable') return new CommandError(ErrorCodes.internal, error.message);
-  return new DisconnectError(DisconnectCodes.invalidToken, closeReason(`invalid token: ${error.message}`));
+  return new DisconnectError(DisconnectCodes.invalidToken, DisconnectCodes.invalidToken.reason, tokenFailureDetail(error));
 }
 
 /** Subscription tokens: expired → 109 (the SDK refreshes it), unusable → 103. */
@@ -38,5 +45,5 @@ export function subscriptionTokenFailure(error: unknown): Error {
   if (!(error instanceof TokenError)) return error instanceof Error ? error : new Error(String(error));
   if (error.code === 'token_expired') return new CommandError(ErrorCodes.tokenExpired, error.message);
   if (error.code === 'jwks_unavailable') return new CommandError(ErrorCodes.internal, error.message);
-  return new CommandError(ErrorCodes.permissionDenied, `subscription token: ${error.message}`);
+  return new CommandError(ErrorCodes.permissionDenied, `subscription token: ${tokenFailureDetail(error)}`);
 }
