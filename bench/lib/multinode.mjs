@@ -61,7 +61,7 @@ async function redisServer(dir, extra = []) {
 const cli = async (...args) => (await run('redis-cli', args, { timeout: 30_000 })).stdout;
 
 /** One redis-server, or three cluster masters (no replicas: the bench measures the data path). */
-async function startRedis(kind) {
+export async function startRedis(kind) {
   const dir = mkdtempSync(join(tmpdir(), 'renum-bench-redis-'));
   const servers = [];
   const stop = () => {

@@ -9,7 +9,7 @@ const BUN = join(ROOT, 'node_modules/.bin/bun');
 const PEERS = join(ROOT, 'bench/peers');
 const CLI = join(ROOT, 'packages/server/dist/cli');
 export const GATEWAY_SECRET = 'bench-hmac-secret-bench-hmac-secret';
-const GATEWAY_API_KEY = 'bench-api-key';
+export const GATEWAY_API_KEY = 'bench-api-key';
 
 /** The gateway's bench config: open channel, no limits that a load test would trip; `extra` keys on top (its `client` merged into ours). */
 export function gatewayConfig({ client = {}, ...extra } = {}) {
