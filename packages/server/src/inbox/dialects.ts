@@ -6,7 +6,11 @@ import type { InboxTables } from './store.js';
 export type InboxDialect = 'sqlite' | 'postgres';
 
 export interface SqlDatabase<Tables> {
+  /** For calls someone waits on: on PostgreSQL each query fails after a few seconds unanswered. */
   readonly db: Kysely<Tables>;
+  /** For migrations and retention, which may rightly take long: no query timeout. */
+  readonly maintenance: Kysely<Tables>;
+  close(): Promise<void>;
   readonly dialect: InboxDialect;
   /** Where the data lives, with any password removed: for log lines. */
   readonly location: string;
@@ -32,7 +36,8 @@ async function openSqlite<Tables>(file: string): Promise<SqlDatabase<Tables>> {
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 5000');
-  return { db: new Kysely<Tables>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite', location: file };
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
+  return { db, maintenance: db, close: () => db.destroy(), dialect: 'sqlite', location: file };
 }
 
 /** ms to open a PostgreSQL connection (or wait for a free one in the pool). */
@@ -115,18 +120,17 @@ export async function openSqlDatabase<Tables>(databaseUrl: string | undefined, d
   }
   if (POSTGRES_URL.test(databaseUrl)) {
     const { default: pg } = await import('pg');
-    const pool = new pg.Pool({
-      connectionString: databaseUrl,
-      max: 10,
-      Client: resilientClient(pg.Client),
-      // A hung server (or network) must fail a call in bounded time instead of holding it forever.
-      connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
-      query_timeout: POSTGRES_QUERY_TIMEOUT_MS,
-      keepAlive: true,
-    });
-    // An idle client losing its server emits on the pool; unhandled, that would end the process.
-    pool.on('error', onPoolError);
-    return { db: new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', location: redacted(databaseUrl) };
+    const Client = resilientClient(pg.Client);
+    const open = (options: { max: number; query_timeout?: number }) => {
+      // A hung server (or network) must fail a connect in bounded time instead of holding it forever.
+      const pool = new pg.Pool({ connectionString: databaseUrl, Client, connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS, keepAlive: true, ...options });
+      // An idle client losing its server emits on the pool; unhandled, that would end the process.
+      pool.on('error', onPoolError);
+      return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+    };
+    const db = open({ max: 10, query_timeout: POSTGRES_QUERY_TIMEOUT_MS });
+    const maintenance = open({ max: 1 });
+    return { db, maintenance, close: async () => void (await Promise.all([db.destroy(), maintenance.destroy()])), dialect: 'postgres', location: redacted(databaseUrl) };
   }
   if (SQLITE_URL.test(databaseUrl)) return openSqlite<Tables>(databaseUrl.replace(SQLITE_URL, ''));
   throw new TypeError(`notifications.database_url: "${databaseUrl.split(':')[0]}:" is not supported; use postgres://… or sqlite:<path>`);

@@ -147,18 +147,18 @@ export function createInboxExtension(options: InboxOptions = {}): GatewayExtensi
       database = await openInboxDatabase(options.databaseUrl, options.dataDir ?? node.config.data_dir, (error) => log.error({ err: error.message }, 'inbox database connection failed'));
       let applied: string[];
       try {
-        applied = await migrateInbox(database.db);
+        applied = await migrateInbox(database.maintenance);
       } catch (error) {
-        await database.db.destroy();
+        await database.close();
         database = undefined;
         throw error;
       }
       log.info({ event: 'inbox_started', dialect: database.dialect, database: database.location, migrations: applied }, 'notification inbox ready');
-      const current = new InboxService(new InboxStore(database.db), publisher, log);
-      service = current;
+      service = new InboxService(new InboxStore(database.db), publisher, log);
+      const retentionRuns = new InboxService(new InboxStore(database.maintenance), publisher, log);
       if (purgeInterval > 0) {
         timer = setInterval(() => {
-          current.purge(retention).then(
+          retentionRuns.purge(retention).then(
             (purged) => purged.expired + purged.dismissed > 0 && log.info({ event: 'inbox_purged', ...purged }, 'inbox retention run'),
             (error: unknown) => log.error({ err: error }, 'inbox retention run failed'),
           );
@@ -172,7 +172,7 @@ export function createInboxExtension(options: InboxOptions = {}): GatewayExtensi
     async stop() {
       clearInterval(timer);
       service = undefined;
-      await database?.db.destroy();
+      await database?.close();
       database = undefined;
     },
   };

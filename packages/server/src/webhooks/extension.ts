@@ -127,8 +127,8 @@ export function createWebhooksExtension(given: WebhookOptions): GatewayExtension
       database = await openSqlDatabase<OutboxTables>(options.databaseUrl, options.dataDir ?? node.config.data_dir, 'webhooks.sqlite', (error) =>
         log.error({ err: error.message }, 'webhook outbox database connection failed'),
       );
-      const applied = await migrateOutbox(database.db, database.dialect).catch(async (error: unknown) => {
-        await database?.db.destroy();
+      const applied = await migrateOutbox(database.maintenance, database.dialect).catch(async (error: unknown) => {
+        await database?.close();
         database = undefined;
         throw error;
       });
@@ -182,7 +182,7 @@ export function createWebhooksExtension(given: WebhookOptions): GatewayExtension
       await recorder?.flush();
       await deliverer?.stop();
       store = undefined;
-      await database?.db.destroy();
+      await database?.close();
       database = undefined;
     },
   };
