@@ -10,7 +10,7 @@ export const InboxErrors = {
   badRequest: { code: 400, message: 'bad notification request', api: ApiErrorCodes.badRequest },
   unauthenticated: { code: 401, message: 'the inbox needs an authenticated user', api: ApiErrorCodes.unauthorized },
   notFound: { code: 404, message: 'notification not found', api: ApiErrorCodes.notFound },
-  unavailable: { code: 503, message: 'the inbox is not running', api: ApiErrorCodes.temporarilyUnavailable },
+  unavailable: { code: 503, message: 'the inbox is unavailable', api: ApiErrorCodes.temporarilyUnavailable },
 } as const satisfies Record<string, { code: number; message: string; api: ApiErrorCode }>;
 
 export type InboxErrorKind = keyof typeof InboxErrors;

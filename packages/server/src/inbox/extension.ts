@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
 import { ApiError } from '../api/errors.js';
 import type { ExtensionApiMethod, GatewayExtension } from '../extension.js';
+import type { Logger } from '../log.js';
 import { RpcError, type ChannelSpec, type RealtimeNode, type RpcCall, type RpcHandler } from '../core/index.js';
-import { openInboxDatabase, type InboxDatabase } from './dialects.js';
+import { databaseUnready, isDatabaseUnreachable, openInboxDatabase, type InboxDatabase } from './dialects.js';
 import { InboxError, InboxErrors, parse } from './errors.js';
 import { migrateInbox } from './migrations.js';
 import { backOfficeListSchema, dismissSchema, emptySchema, listSchema, markReadSchema, removeSchema, sendSchema } from './schemas.js';
@@ -80,6 +80,7 @@ export function createInboxExtension(options: InboxOptions = {}): GatewayExtensi
   let database: InboxDatabase | undefined;
   let service: InboxService | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let logger: Logger | undefined;
   const channel = options.channel ?? INBOX_DEFAULTS.channel;
   const purgeInterval = options.purgeInterval ?? INBOX_DEFAULTS.purgeInterval;
   const retention = options.dismissedRetention ?? INBOX_DEFAULTS.dismissedRetention;
@@ -88,65 +89,76 @@ export function createInboxExtension(options: InboxOptions = {}): GatewayExtensi
     if (!service) throw new InboxError('unavailable', 'the gateway is starting or stopping');
     return service;
   };
-  const rpc = (handler: (service: InboxService, user: string, data: unknown) => Promise<object>): RpcHandler =>
+  /** A database out of reach is the inbox being unavailable: callers may retry, the log says why. */
+  const unavailable = (method: string, error: unknown): unknown => {
+    if (!isDatabaseUnreachable(error)) return error;
+    logger?.warn({ event: 'inbox_database_unavailable', method, err: (error as Error).message }, 'inbox call failed: database unreachable');
+    return new InboxError('unavailable', 'the inbox database did not answer; retry');
+  };
+  const rpc = (method: string, handler: (service: InboxService, user: string, data: unknown) => Promise<object>): [string, RpcHandler] => [
+    method,
     async ({ user, data }: RpcCall) => {
       try {
         if (user === '') throw new InboxError('unauthenticated', 'connect with a token that names a user');
         return (await handler(running(), user, data)) as never;
       } catch (error) {
-        throw rpcError(error);
+        throw rpcError(unavailable(method, error));
       }
-    };
-  const api = (handler: (service: InboxService, body: unknown) => Promise<object>): ExtensionApiMethod =>
+    },
+  ];
+  const api = (method: string, handler: (service: InboxService, body: unknown) => Promise<object>): [string, ExtensionApiMethod] => [
+    method,
     async (_node, body) => {
       try {
         return await handler(running(), body);
       } catch (error) {
-        throw apiError(error);
+        throw apiError(unavailable(method, error));
       }
-    };
+    },
+  ];
 
   return {
     name: 'inbox',
-    rpc: {
-      'notifications.list': rpc((s, user, data) => s.list(user, parse(listSchema, data))),
-      'notifications.unread_count': rpc((s, user, data) => {
+    rpc: Object.fromEntries([
+      rpc('notifications.list', (s, user, data) => s.list(user, parse(listSchema, data))),
+      rpc('notifications.unread_count', (s, user, data) => {
         parse(emptySchema, data);
         return s.unreadCount(user);
       }),
-      'notifications.mark_read': rpc((s, user, data) => {
+      rpc('notifications.mark_read', (s, user, data) => {
         const request = parse(markReadSchema, data);
         return s.markRead(user, request.all ? 'all' : request.ids!);
       }),
-      'notifications.dismiss': rpc((s, user, data) => s.dismiss(user, parse(dismissSchema, data).ids)),
-    },
-    api: {
-      notification_send: api((s, body) => s.send(parse(sendSchema, body))),
-      notification_list: api((s, body) => {
+      rpc('notifications.dismiss', (s, user, data) => s.dismiss(user, parse(dismissSchema, data).ids)),
+    ]),
+    api: Object.fromEntries([
+      api('notification_send', (s, body) => s.send(parse(sendSchema, body))),
+      api('notification_list', (s, body) => {
         const request = parse(backOfficeListSchema, body);
         return request.user === undefined ? s.listAll(request) : s.list(request.user, { ...request, include_dismissed: true });
       }),
-      notification_remove: api((s, body) => s.remove(parse(removeSchema, body).id)),
-    },
+      api('notification_remove', (s, body) => s.remove(parse(removeSchema, body).id)),
+    ]),
 
     async start({ node }) {
       const publisher = channelPublisher(node, channel, resolveChannel(node, options.broadcastChannel ?? INBOX_DEFAULTS.broadcastChannel));
       const log = node.log.child({ component: 'inbox' });
-      database = await openInboxDatabase(options.databaseUrl, options.dataDir ?? node.config.data_dir, (error) => log.error({ err: error }, 'inbox database connection failed'));
+      logger = log;
+      database = await openInboxDatabase(options.databaseUrl, options.dataDir ?? node.config.data_dir, (error) => log.error({ err: error.message }, 'inbox database connection failed'));
       let applied: string[];
       try {
-        applied = await migrateInbox(database.db);
+        applied = await migrateInbox(database.maintenance);
       } catch (error) {
-        await database.db.destroy();
+        await database.close();
         database = undefined;
         throw error;
       }
       log.info({ event: 'inbox_started', dialect: database.dialect, database: database.location, migrations: applied }, 'notification inbox ready');
-      const current = new InboxService(new InboxStore(database.db), publisher, log);
-      service = current;
+      service = new InboxService(new InboxStore(database.db), publisher, log);
+      const retentionRuns = new InboxService(new InboxStore(database.maintenance), publisher, log);
       if (purgeInterval > 0) {
         timer = setInterval(() => {
-          current.purge(retention).then(
+          retentionRuns.purge(retention).then(
             (purged) => purged.expired + purged.dismissed > 0 && log.info({ event: 'inbox_purged', ...purged }, 'inbox retention run'),
             (error: unknown) => log.error({ err: error }, 'inbox retention run failed'),
           );
@@ -155,20 +167,12 @@ export function createInboxExtension(options: InboxOptions = {}): GatewayExtensi
       }
     },
 
-    async unready() {
-      if (!database) return 'not open';
-      try {
-        await sql`select 1`.execute(database.db);
-        return undefined;
-      } catch (error) {
-        return `database unreachable: ${(error as Error).message}`;
-      }
-    },
+    unready: () => databaseUnready(database),
 
     async stop() {
       clearInterval(timer);
       service = undefined;
-      await database?.db.destroy();
+      await database?.close();
       database = undefined;
     },
   };

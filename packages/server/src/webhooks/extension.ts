@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { ApiError } from '../api/errors.js';
 import type { ExtensionApiMethod, GatewayExtension } from '../extension.js';
 import { isoTime, parseBody } from '../status/api-input.js';
-import { openSqlDatabase, type SqlDatabase } from '../inbox/dialects.js';
+import { databaseUnready, isDatabaseUnreachable, openSqlDatabase, type SqlDatabase } from '../inbox/dialects.js';
+import type { Logger } from '../log.js';
 import type { UserStatusExtension } from '../status/extension.js';
 import { Deliverer, type DeliveryOutcome } from './delivery.js';
 import { migrateOutbox } from './migrations.js';
@@ -86,7 +87,16 @@ export function createWebhooksExtension(given: WebhookOptions): GatewayExtension
     if (!store) throw new ApiError(ApiErrorCodes.temporarilyUnavailable, 'the gateway is starting or stopping');
     return store;
   };
-  const method = (handler: (store: OutboxStore, body: unknown) => Promise<object>): ExtensionApiMethod => async (_node, body) => handler(running(), body);
+  let logger: Logger | undefined;
+  const method = (handler: (store: OutboxStore, body: unknown) => Promise<object>): ExtensionApiMethod => async (_node, body) => {
+    try {
+      return await handler(running(), body);
+    } catch (error) {
+      if (!isDatabaseUnreachable(error)) throw error;
+      logger?.warn({ event: 'webhook_outbox_unavailable', err: (error as Error).message }, 'webhook API call failed: outbox database unreachable');
+      throw new ApiError(ApiErrorCodes.temporarilyUnavailable, 'the webhook outbox database did not answer; retry');
+    }
+  };
 
   return {
     name: 'webhooks',
@@ -113,11 +123,12 @@ export function createWebhooksExtension(given: WebhookOptions): GatewayExtension
 
     async start({ node }) {
       const log = node.log.child({ component: 'webhooks' });
+      logger = log;
       database = await openSqlDatabase<OutboxTables>(options.databaseUrl, options.dataDir ?? node.config.data_dir, 'webhooks.sqlite', (error) =>
-        log.error({ err: error }, 'webhook outbox database connection failed'),
+        log.error({ err: error.message }, 'webhook outbox database connection failed'),
       );
-      const applied = await migrateOutbox(database.db, database.dialect).catch(async (error: unknown) => {
-        await database?.db.destroy();
+      const applied = await migrateOutbox(database.maintenance, database.dialect).catch(async (error: unknown) => {
+        await database?.close();
         database = undefined;
         throw error;
       });
@@ -162,6 +173,8 @@ export function createWebhooksExtension(given: WebhookOptions): GatewayExtension
       log.info({ event: 'webhooks_started', url: options.url, dialect: database.dialect, database: database.location, migrations: applied, events: [...enabled] }, 'webhooks ready');
     },
 
+    unready: () => databaseUnready(database),
+
     /** After the drain: the drain's disconnects are committed before the database closes. */
     async stop() {
       for (const stop of stopObserving) stop();
@@ -169,7 +182,7 @@ export function createWebhooksExtension(given: WebhookOptions): GatewayExtension
       await recorder?.flush();
       await deliverer?.stop();
       store = undefined;
-      await database?.db.destroy();
+      await database?.close();
       database = undefined;
     },
   };

@@ -73,7 +73,15 @@ export class OutboxStore {
   /** One commit: the events, and the online users they report. */
   async add(events: NewEvent[], online: OnlineChanges = new Map()): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      if (events.length > 0) await tx.insertInto('webhook_outbox').values(events.map((e) => ({ ...e, next_attempt_at: e.created_at }))).execute();
+      // A batch is written again after a failed commit; if that commit did land (only its answer was
+      // lost), the rows are there already under the same ids and the retry must not fail on them.
+      if (events.length > 0) {
+        await tx
+          .insertInto('webhook_outbox')
+          .values(events.map((e) => ({ ...e, next_attempt_at: e.created_at })))
+          .onConflict((c) => c.column('id').doNothing())
+          .execute();
+      }
       const gone = [...online].filter(([, since]) => since === null).map(([user]) => user);
       if (gone.length > 0) await tx.deleteFrom('webhook_online').where('user_id', 'in', gone).execute();
       const came = [...online].filter((entry): entry is [string, number] => entry[1] !== null).map(([user_id, since]) => ({ user_id, since }));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import type { Centrifuge, Subscription } from 'centrifuge';
+import type { Centrifuge, Options, Subscription } from 'centrifuge';
 import { createInboxExtension, type InboxOptions } from '../../src/inbox/extension.js';
 import { newClient } from './client.js';
 import { deepMerge, startGateway, type ConfigFile, type TestGateway } from './gateway.js';
@@ -66,8 +66,8 @@ export interface Tab {
   rpc<T = any>(method: string, data?: unknown): Promise<T>;
 }
 
-export async function openTab(gw: TestGateway, user: string): Promise<Tab> {
-  const client = newClient(gw.url, { token: await gw.token(user) });
+export async function openTab(gw: TestGateway, user: string, options: Partial<Options> = {}): Promise<Tab> {
+  const client = newClient(gw.url, { token: await gw.token(user), ...options });
   const events: any[] = [];
   const subscribe = async (channel: string): Promise<Subscription> => {
     const sub = client.newSubscription(channel);

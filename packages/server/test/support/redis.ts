@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Centrifuge } from 'centrifuge';
 import { Redis } from 'ioredis';
 import { createRedisEngine, type RedisBrokerOptions } from '../../src/broker/redis.js';
@@ -8,6 +7,9 @@ import { createLogger } from '../../src/log.js';
 import { newClient } from './client.js';
 import { freePort, reachable } from './ports.js';
 import { startGateway, type ConfigFile, type TestGateway } from './gateway.js';
+
+/** The fault proxy lives in tcp-fault.ts (it serves PostgreSQL too); Redis tests import it from here. */
+export { TcpForwarder } from './tcp-fault.js';
 
 let spawned: ChildProcess | undefined;
 let shared: Promise<string> | undefined;
@@ -89,87 +91,5 @@ export class RedisDeployment {
   async close(): Promise<void> {
     for (const client of this.clients) client.disconnect();
     await Promise.all(this.nodes.map((node) => node.close()));
-  }
-}
-
-/**
- * A TCP forwarder the test controls: each incoming connection goes to the first target that
- * accepts it (a load balancer when there are several). `cut()` drops every connection and refuses
- * new ones until `restore()`, as a network partition would; `pause()` keeps the connections but
- * forwards nothing until `resume()`, as a hung server would.
- */
-export class TcpForwarder {
-  private readonly sockets = new Set<Socket>();
-  private open = true;
-  private next = 0;
-
-  private constructor(
-    private readonly server: Server,
-    private readonly targets: () => number[],
-  ) {}
-
-  static async start(targets: () => number[]): Promise<TcpForwarder> {
-    const server = createServer();
-    const forwarder = new TcpForwarder(server, targets);
-    server.on('connection', (socket) => forwarder.accept(socket));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return forwarder;
-  }
-
-  get port(): number {
-    return (this.server.address() as { port: number }).port;
-  }
-
-  cut(): void {
-    this.open = false;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-  }
-
-  restore(): void {
-    this.open = true;
-  }
-
-  pause(): void {
-    for (const socket of this.sockets) socket.pause();
-  }
-
-  resume(): void {
-    for (const socket of this.sockets) socket.resume();
-  }
-
-  async close(): Promise<void> {
-    this.cut();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-
-  private track(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-  }
-
-  private accept(client: Socket): void {
-    this.track(client);
-    if (!this.open) return void client.destroy();
-    client.pause();
-    const targets = this.targets();
-    const tryTarget = (attempt: number): void => {
-      if (attempt >= targets.length || client.destroyed) return void client.destroy();
-      const port = targets[(this.next + attempt) % targets.length]!;
-      const upstream = connect(port, '127.0.0.1');
-      upstream.once('error', () => tryTarget(attempt + 1));
-      upstream.once('connect', () => {
-        this.next += 1;
-        upstream.removeAllListeners('error');
-        this.track(upstream);
-        if (!this.open) return void upstream.destroy();
-        client.pipe(upstream).pipe(client);
-        client.on('close', () => upstream.destroy());
-        upstream.on('close', () => client.destroy());
-        client.resume();
-      });
-    };
-    tryTarget(0);
   }
 }
