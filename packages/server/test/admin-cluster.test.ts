@@ -11,7 +11,8 @@ import { ADMIN_PASSWORD, ADMIN_SECRET, AdminHttp } from './support/admin.js';
 import { newClient, once, until } from './support/client.js';
 import { startGateway, type TestGateway } from './support/gateway.js';
 import { RawClient } from './support/raw-client.js';
-import { dropPrefix, redisUrl, stopRedis, TcpForwarder, uniquePrefix } from './support/redis.js';
+import { dropPrefix, redisUrl, stopRedis, uniquePrefix } from './support/redis.js';
+import { TcpForwarder } from './support/tcp-fault.js';
 
 const HEARTBEAT = 200;
 

@@ -2,7 +2,8 @@ import type { Centrifuge } from 'centrifuge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { follow, newClient, once, until } from './support/client.js';
 import { TEST_API_KEY, type TestGateway } from './support/gateway.js';
-import { dropPrefix, RedisDeployment, redisUrl, startRedisGateway, stopRedis, TcpForwarder, uniquePrefix } from './support/redis.js';
+import { dropPrefix, RedisDeployment, redisUrl, startRedisGateway, stopRedis, uniquePrefix } from './support/redis.js';
+import { TcpForwarder } from './support/tcp-fault.js';
 
 const config = { channel: { namespaces: [{ name: 'runs', allow_subscribe_for_client: true }] } };
 const prefix = uniquePrefix('cross-node-api');

@@ -7,7 +7,8 @@ import { follow, until } from './support/client.js';
 import { newFallbackClient, transportList, type FallbackTransport } from './support/fallback.js';
 import { baseTestConfig, callApi, deepMerge, TEST_SECRET, writeConfigFile, type TestGateway } from './support/gateway.js';
 import { spawnGateway, type GatewayProcess } from './support/process.js';
-import { dropPrefix, redisUrl, startRedisGateway, stopRedis, TcpForwarder, uniquePrefix } from './support/redis.js';
+import { dropPrefix, redisUrl, startRedisGateway, stopRedis, uniquePrefix } from './support/redis.js';
+import { TcpForwarder } from './support/tcp-fault.js';
 
 const RUNS = { name: 'runs', history_size: 1000, history_ttl: '300s', force_recovery: true, presence: true, allow_subscribe_for_client: true, allow_presence_for_subscriber: true };
 

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { follow, newClient, once, until } from './support/client.js';
 import { RawClient } from './support/raw-client.js';
 import { callApi, startGateway, TEST_API_KEY, type TestGateway } from './support/gateway.js';
-import { dropPrefix, redisUrl, startRedisGateway, stopRedis, TcpForwarder, uniquePrefix } from './support/redis.js';
+import { dropPrefix, redisUrl, startRedisGateway, stopRedis, uniquePrefix } from './support/redis.js';
+import { TcpForwarder } from './support/tcp-fault.js';
 
 let gw: TestGateway;
 beforeAll(async () => {

@@ -5,7 +5,8 @@ import type { ConfigError } from '../src/config/errors.js';
 import { loadConfig } from '../src/config/load.js';
 import { collect, newClient, until } from './support/client.js';
 import { baseTestConfig, deepMerge, startGateway, TEST_API_KEY, writeConfigFile, type ConfigFile, type TestGateway } from './support/gateway.js';
-import { dropPrefix, RedisDeployment, redisUrl, startRedisGateway, stopRedis, TcpForwarder, uniquePrefix } from './support/redis.js';
+import { dropPrefix, RedisDeployment, redisUrl, startRedisGateway, stopRedis, uniquePrefix } from './support/redis.js';
+import { TcpForwarder } from './support/tcp-fault.js';
 
 /** `news:*` keeps history (support/gateway.ts); channels without a namespace keep none. */
 const SHORT_WINDOW: ConfigFile = { engine: { idempotent_result_ttl: '300ms' } };

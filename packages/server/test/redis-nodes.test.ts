@@ -5,7 +5,8 @@ import { newClient, until } from './support/client.js';
 import { mintToken } from '../src/auth/mint.js';
 import { baseTestConfig, callApi, deepMerge, TEST_SECRET, writeConfigFile } from './support/gateway.js';
 import { spawnGateway, type GatewayProcess } from './support/process.js';
-import { dropPrefix, redisUrl, stopRedis, TcpForwarder, uniquePrefix } from './support/redis.js';
+import { dropPrefix, redisUrl, stopRedis, uniquePrefix } from './support/redis.js';
+import { TcpForwarder } from './support/tcp-fault.js';
 
 const NODE_SCRIPT = fileURLToPath(new URL('./support/redis-node.mjs', import.meta.url));
 const PRESENCE_TTL = 1500;

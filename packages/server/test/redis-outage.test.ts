@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeys } from '../src/broker/redis-keys.js';
 import { newClient, once, until } from './support/client.js';
 import type { ConfigFile, TestGateway } from './support/gateway.js';
-import { dropPrefix, redisUrl, stopRedis, startRedisGateway, TcpForwarder, uniquePrefix } from './support/redis.js';
+import { dropPrefix, redisUrl, stopRedis, startRedisGateway, uniquePrefix } from './support/redis.js';
+import { TcpForwarder } from './support/tcp-fault.js';
 
 const config: ConfigFile = {
   channel: {

@@ -8,9 +8,6 @@ import { newClient } from './client.js';
 import { freePort, reachable } from './ports.js';
 import { startGateway, type ConfigFile, type TestGateway } from './gateway.js';
 
-/** The fault proxy lives in tcp-fault.ts (it serves PostgreSQL too); Redis tests import it from here. */
-export { TcpForwarder } from './tcp-fault.js';
-
 let spawned: ChildProcess | undefined;
 let shared: Promise<string> | undefined;
 
