@@ -206,7 +206,7 @@ export function attachWebSocketEndpoints(server: Server, admission: Admission, e
     servers[endpoint].handleUpgrade(request, socket, head, (ws) => {
       const unidirectional = endpoint === 'uni_websocket';
       const protocol = unidirectional ? 'json' : requestedProtocol(url, ws.protocol);
-      open(ws as WsInternals, unidirectional, connectionMeta(request), protocol, unidirectional ? url.searchParams.get('cf_connect') : null);
+      open(ws as WsInternals, unidirectional, connectionMeta(request, node.proxies.forwardedHeaders), protocol, unidirectional ? url.searchParams.get('cf_connect') : null);
     });
   });
 
