@@ -9,6 +9,7 @@ import { SubscriberPool } from './lib/pool.mjs';
 import { multiNodeRun, multiNodeTable } from './lib/multinode.mjs';
 import { connectProxyRatio, Progress, ratioTable, transportRatios } from './lib/report.mjs';
 import { connectSubscribers, fanOut, idleMemory } from './lib/workloads.mjs';
+import { measureWireBytes, wireBytesLines } from './lib/wire-bytes.mjs';
 
 const BASELINE = 'ws-preframed';
 const { values } = parseArgs({
@@ -29,6 +30,8 @@ const { values } = parseArgs({
     'multinode-seconds': { type: 'string', default: '5' },
     // Wider than --window: a publication crosses Redis, so more must be in flight to keep the nodes busy.
     'multinode-window': { type: 'string', default: '32' },
+    // Bytes per delivery for JSON, protobuf and delta (lib/wire-bytes.mjs); 0 skips it.
+    'wire-publications': { type: 'string', default: '300' },
     out: { type: 'string', default: new URL('./results/', import.meta.url).pathname },
   },
   strict: true,
@@ -105,6 +108,10 @@ const multiNode = Number(values['multinode-subscribers']) > 0
   ? await multiNodeRun({ ...settings, subscribers: Number(values['multinode-subscribers']), seconds: Number(values['multinode-seconds']), window: Number(values['multinode-window']) }, progress)
   : [];
 
+const wirePublications = Number(values['wire-publications']);
+if (wirePublications > 0) progress.update('wire bytes per delivery');
+const wire = wirePublications > 0 ? await measureWireBytes(wirePublications) : undefined;
+
 const machine = {
   cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: process.platform,
   loadAverage: { start: +loadAtStart.toFixed(2), end: +loadavg()[0].toFixed(2) },
@@ -115,11 +122,12 @@ process.stdout.write(`fan-out: ${settings.subscribers} subscribers, ${settings.s
 process.stdout.write(`${table}\n`);
 const fallbacks = [...transportRatios(results), ...connectProxyRatio(results)];
 if (fallbacks.length > 0) process.stdout.write(`\n${fallbacks.join('\n')}\n`);
+if (wire) process.stdout.write(`\n${wireBytesLines(wire).join('\n')}\n`);
 if (multiNode.length > 0) {
   process.stdout.write(`\nmulti-node: ${values['multinode-subscribers']} subscribers spread over the nodes, one channel with history, ${values['multinode-seconds']} s saturated (window ${values['multinode-window']}); ratios vs 1 node, memory engine\n\n`);
   process.stdout.write(`${multiNodeTable(multiNode)}\n`);
 }
 mkdirSync(values.out, { recursive: true });
 const file = `${values.out}/bench-${started.toISOString().replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, JSON.stringify({ started: started.toISOString(), finished: new Date().toISOString(), machine, settings, baseline: BASELINE, results, multiNode }, null, 2));
+writeFileSync(file, JSON.stringify({ started: started.toISOString(), finished: new Date().toISOString(), machine, settings, baseline: BASELINE, results, multiNode, wire }, null, 2));
 process.stdout.write(`\nresults: ${file}\n`);

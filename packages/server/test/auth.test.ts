@@ -1,6 +1,7 @@
+import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CompactSign, SignJWT, exportJWK, exportSPKI, generateKeyPair, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { CompactSign, SignJWT, exportJWK, exportSPKI, generateKeyPair, jwtVerify, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TOKEN_ERRORS, TokenError, type TokenErrorCode } from '../src/auth/errors.js';
 import { mintToken } from '../src/auth/mint.js';
@@ -191,6 +192,60 @@ describe('claims', () => {
     const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => mintToken(SECRET, { user: `u${i}`, ttlSeconds: 60 })));
     const users = await Promise.all(tokens.map(async (t) => (await hmac.verifyConnectionToken(t)).user));
     expect(users).toEqual(tokens.map((_, i) => `u${i}`));
+  });
+});
+
+/** A token signed by hand, so that headers and payloads jose would refuse to produce can be sent. */
+function handSigned(header: object | string, payload: string | Buffer, { secret = SECRET, alg = 'HS256', signature }: { secret?: string; alg?: string; signature?: string } = {}): string {
+  const encode = (part: object | string | Buffer) => Buffer.from(typeof part === 'object' && !Buffer.isBuffer(part) ? JSON.stringify(part) : part).toString('base64url');
+  const input = `${encode(header)}.${encode(payload)}`;
+  return `${input}.${signature ?? createHmac(`sha${alg.slice(2)}`, secret).update(input).digest('base64url')}`;
+}
+
+describe('HMAC verification without jose', () => {
+  // HS* tokens are checked with node:crypto; jose still checks RSA, ECDSA and JWKS tokens. The two
+  // must agree on every token: jose's jwtVerify is the reference for each case below.
+  const options = { audience: 'renum', issuer: 'https://auth.renum.com.br' };
+  const strict = verifier({ hmac_secret_key: SECRET, ...options });
+  const good = { sub: 'a', aud: 'renum', iss: options.issuer, exp: now() + 60 };
+  const json = (claims: object) => JSON.stringify(claims);
+  const cases: Array<[string, string, TokenErrorCode | 'ok']> = [
+    ['a valid HS256 token', handSigned({ alg: 'HS256', typ: 'JWT' }, json(good)), 'ok'],
+    ['HS384', handSigned({ alg: 'HS384' }, json(good), { alg: 'HS384' }), 'ok'],
+    ['HS512', handSigned({ alg: 'HS512' }, json(good), { alg: 'HS512' }), 'ok'],
+    ['aud as a list that holds the audience', handSigned({ alg: 'HS256' }, json({ ...good, aud: ['x', 'renum'] })), 'ok'],
+    ['nbf now', handSigned({ alg: 'HS256' }, json({ ...good, nbf: now() - 1 })), 'ok'],
+    ['crit b64 with b64 true', handSigned({ alg: 'HS256', crit: ['b64'], b64: true }, json(good)), 'ok'],
+    ['crit b64 with an unencoded payload', handSigned({ alg: 'HS256', crit: ['b64'], b64: false }, json(good)), 'token_malformed'],
+    ['an unknown crit extension', handSigned({ alg: 'HS256', crit: ['exp'], exp: 1 }, json(good)), 'token_malformed'],
+    ['an empty crit list', handSigned({ alg: 'HS256', crit: [] }, json(good)), 'token_malformed'],
+    ['a signature by another secret', handSigned({ alg: 'HS256' }, json(good), { secret: 'wrong-secret-wrong-secret-wrong-se' }), 'bad_signature'],
+    ['a truncated signature', handSigned({ alg: 'HS256' }, json(good), { signature: 'AAAA' }), 'bad_signature'],
+    ['a header that is a JSON string', handSigned('"HS256"', json(good)), 'token_malformed'],
+    ['a payload that is not UTF-8', handSigned({ alg: 'HS256' }, Buffer.from([0x7b, 0xff, 0x7d])), 'token_malformed'],
+    ['a payload that is not JSON', handSigned({ alg: 'HS256' }, 'sub=a'), 'token_malformed'],
+    ['iat not a number', handSigned({ alg: 'HS256' }, json({ ...good, iat: 'yesterday' })), 'bad_claims'],
+    ['nbf not a number', handSigned({ alg: 'HS256' }, json({ ...good, nbf: '0' })), 'bad_claims'],
+    ['exp not a number', handSigned({ alg: 'HS256' }, json({ ...good, exp: String(now() + 60) })), 'bad_claims'],
+    ['nbf in the future', handSigned({ alg: 'HS256' }, json({ ...good, nbf: now() + 30 })), 'token_not_yet_valid'],
+    ['exp now', handSigned({ alg: 'HS256' }, json({ ...good, exp: now() })), 'token_expired'],
+    ['no iss', handSigned({ alg: 'HS256' }, json({ ...good, iss: undefined })), 'bad_issuer'],
+    ['no iss and no aud', handSigned({ alg: 'HS256' }, json({ sub: 'a' })), 'bad_issuer'],
+    ['aud a number', handSigned({ alg: 'HS256' }, json({ ...good, aud: 7 })), 'bad_audience'],
+    ['aud a list without the audience', handSigned({ alg: 'HS256' }, json({ ...good, aud: ['x'] })), 'bad_audience'],
+  ];
+
+  it.each(cases)('%s: %s', async (_, token, expected) => {
+    const alg = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { alg?: string };
+    const byJose = await jwtVerify(token, new TextEncoder().encode(SECRET), { ...options, algorithms: [alg.alg ?? 'HS256'] }).then(() => 'ok', () => 'rejected');
+    expect(byJose).toBe(expected === 'ok' ? 'ok' : 'rejected');
+    if (expected === 'ok') expect((await strict.verifyConnectionToken(token)).user).toBe('a');
+    else expect(await codeOf(strict.verifyConnectionToken(token))).toBe(expected);
+  });
+
+  it('refuses base64 padding (RFC 7515 §2: trailing = omitted), which jose lets pass', async () => {
+    const padded = `${handSigned({ alg: 'HS256' }, json(good))}=`;
+    expect(await codeOf(strict.verifyConnectionToken(padded))).toBe('token_malformed');
   });
 });
 

@@ -41,7 +41,7 @@ function invalid(message: string): TokenError {
   return new TokenError('bad_claims', { message: `invalid claims: ${message}` });
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -2,11 +2,12 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { JWTVerifyGetKey } from 'jose';
 import type { TokenConfig } from '../config/types.js';
 import { TokenError } from './errors.js';
+import { HMAC_ALGS, hmacKeys } from './hmac.js';
 import { type JwksOptions, remoteKeys } from './jwks.js';
 
 /** Where the key for one token comes from, chosen by the token's `alg` (and `kid`). */
 export type KeySource =
-  | { kind: 'hmac'; secrets: Promise<CryptoKey>[] }
+  | { kind: 'hmac'; keys: readonly KeyObject[] }
   | { kind: 'public'; key: KeyObject }
   | { kind: 'jwks'; getKey: JWTVerifyGetKey };
 
@@ -16,7 +17,6 @@ export interface KeyRing {
   select(alg: string, kid: string | undefined): KeySource;
 }
 
-const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
 const RSA_ALGS = ['RS256', 'RS384', 'RS512'];
 const ECDSA_ALGS = ['ES256', 'ES384', 'ES512'];
 /** Centrifugo accepts these from a JWKS (token_verifier_jwt.go); Ed25519 is EdDSA's RFC 9864 name. */
@@ -45,20 +45,7 @@ function publicKey(pem: string, type: 'rsa' | 'ec', option: string): KeyObject {
  * never against a public key PEM used as a secret).
  */
 export function createKeyRing(config: TokenConfig, jwks: JwksOptions = {}): KeyRing {
-  const secrets = [config.hmac_secret_key, config.hmac_previous_secret_key]
-    .filter((secret): secret is string => !!secret)
-    .map((secret) => new TextEncoder().encode(secret));
-  // Importing a raw secret costs more than the verification itself; import once per algorithm.
-  const imported = new Map<string, Promise<CryptoKey>[]>();
-  const hmacKeys = (alg: string): Promise<CryptoKey>[] => {
-    let keys = imported.get(alg);
-    if (!keys) {
-      const hash = `SHA-${alg.slice(2)}`;
-      keys = secrets.map((secret) => crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash }, false, ['verify']));
-      imported.set(alg, keys);
-    }
-    return keys;
-  };
+  const secrets = hmacKeys([config.hmac_secret_key, config.hmac_previous_secret_key].filter((secret): secret is string => !!secret));
   const rsa = config.rsa_public_key ? publicKey(config.rsa_public_key, 'rsa', 'client.token.rsa_public_key') : undefined;
   const ecdsa = config.ecdsa_public_key ? publicKey(config.ecdsa_public_key, 'ec', 'client.token.ecdsa_public_key') : undefined;
   const ecdsaAlg = ecdsa ? ECDSA_ALG_BY_CURVE[ecdsa.asymmetricKeyDetails?.namedCurve ?? ''] : undefined;
@@ -75,7 +62,7 @@ export function createKeyRing(config: TokenConfig, jwks: JwksOptions = {}): KeyR
   function select(alg: string, kid: string | undefined): KeySource {
     if (algorithms.size === 0) throw new TokenError('no_key_configured');
     if (!algorithms.has(alg)) throw new TokenError('alg_not_allowed', { detail: `alg ${JSON.stringify(alg)}; allowed: ${[...algorithms].join(', ')}` });
-    if (HMAC_ALGS.includes(alg)) return { kind: 'hmac', secrets: hmacKeys(alg) };
+    if (HMAC_ALGS.includes(alg)) return { kind: 'hmac', keys: secrets };
     // With both a PEM and a JWKS configured, a token naming a kid is meant for the JWKS.
     const preferJwks = getKey !== undefined && kid !== undefined;
     if (rsa && RSA_ALGS.includes(alg) && !preferJwks) return { kind: 'public', key: rsa };

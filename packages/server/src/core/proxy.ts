@@ -66,6 +66,8 @@ export interface EventProxies {
   publish(spec: ChannelSpec): ((caller: ProxyCaller, request: { channel: string; data: JsonValue }) => Promise<ProxyOutcome<PublishProxyResult>>) | undefined;
   subRefresh(spec: ChannelSpec): ((caller: ProxyCaller, request: { channel: string }) => Promise<ProxyOutcome<RefreshProxyResult>>) | undefined;
   rpc(method: string): ((caller: ProxyCaller, request: { method: string; data?: JsonValue }) => Promise<ProxyOutcome<RpcProxyResult>>) | undefined;
+  /** Lower-cased request headers some proxy forwards: the only ones a connection keeps. */
+  readonly forwardedHeaders: ReadonlySet<string>;
 }
 
 /** No back end to ask: every event is decided by tokens and namespace options alone. */
@@ -74,4 +76,5 @@ export const NO_PROXIES: EventProxies = {
   publish: () => undefined,
   subRefresh: () => undefined,
   rpc: () => undefined,
+  forwardedHeaders: new Set(),
 };

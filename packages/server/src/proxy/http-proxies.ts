@@ -72,6 +72,7 @@ export function createEventProxies(config: RealtimeConfig, services: ProxyServic
   const problems: string[] = [];
   const named = new Map(config.proxies.map((proxy) => [proxy.name, proxy]));
   const clients = new Map<string, ProxyClient>();
+  const forwardedHeaders = new Set<string>();
 
   const client = (name: string, event: ProxyEvent, proxy: ProxyConfig | undefined, where: string): { client: ProxyClient; config: ProxyConfig } | undefined => {
     if (!proxy) {
@@ -83,6 +84,7 @@ export function createEventProxies(config: RealtimeConfig, services: ProxyServic
       return undefined;
     }
     const key = `${name}/${event}`;
+    for (const header of proxy.http_headers) forwardedHeaders.add(header.toLowerCase());
     if (!clients.has(key)) clients.set(key, new ProxyClient(name, event, { ...proxy, endpoint: proxy.endpoint }, services));
     return { client: clients.get(key)!, config: proxy };
   };
@@ -114,6 +116,7 @@ export function createEventProxies(config: RealtimeConfig, services: ProxyServic
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
+    forwardedHeaders,
     ...(connect ? {
       connect: (caller, request) => ask(connect.client, { ...connect.config, include_connection_meta: false }, decodeConnect, () => ({
         ...(request.name ? { name: request.name } : {}),

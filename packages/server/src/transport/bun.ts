@@ -2,7 +2,7 @@ import type { Connection, ConnectionMeta, Disconnect, FanOut, Frame, Transport, 
 import { closeReason } from '../core/index.js';
 import { createRequestListener } from '../http/server.js';
 import { runRequestListener } from './bun-http.js';
-import { webSocketEndpoint } from './endpoints.js';
+import { forwardedHeaders, webSocketEndpoint } from './endpoints.js';
 import type { Listener, Runtime } from './runtime.js';
 import { chooseSubprotocol, requestedProtocol, unidirectionalConnect } from './websocket-shared.js';
 
@@ -98,23 +98,25 @@ function bunFanOuts(server: () => BunServer): { unidirectional: FanOut } & Recor
   return { unidirectional: { broadcast }, json: topicFanOut(''), protobuf: topicFanOut('\0protobuf:') };
 }
 
-function connectionMeta(request: Request, remoteAddress: string | undefined): ConnectionMeta {
-  const headers: Record<string, string> = {};
-  request.headers.forEach((value, name) => (headers[name] = value));
-  const meta: ConnectionMeta = { headers };
-  if (headers.origin) meta.origin = headers.origin;
-  if (headers['user-agent']) meta.userAgent = headers['user-agent'];
+function connectionMeta(request: Request, remoteAddress: string | undefined, keepHeaders: ReadonlySet<string>): ConnectionMeta {
+  const meta: ConnectionMeta = {};
+  const headers = forwardedHeaders(keepHeaders, (name) => request.headers.get(name));
+  if (headers) meta.headers = headers;
+  const origin = request.headers.get('origin');
+  const userAgent = request.headers.get('user-agent');
+  if (origin) meta.origin = origin;
+  if (userAgent) meta.userAgent = userAgent;
   if (remoteAddress) meta.remoteAddress = remoteAddress;
   return meta;
 }
 
 /** Upgrades an admitted request; Bun answers the handshake itself. */
-function upgradeToWebSocket(request: Request, bun: BunServer, url: URL, unidirectional: boolean, remoteAddress: string | undefined): Response | undefined {
+function upgradeToWebSocket(request: Request, bun: BunServer, url: URL, unidirectional: boolean, remoteAddress: string | undefined, keepHeaders: ReadonlySet<string>): Response | undefined {
   const offered = new Set((request.headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim()));
   const subprotocol = chooseSubprotocol(offered, unidirectional);
   const headers: Record<string, string> = subprotocol ? { 'Sec-WebSocket-Protocol': subprotocol } : {};
   const protocol = unidirectional ? 'json' : requestedProtocol(url, subprotocol ?? '');
-  const data = { meta: connectionMeta(request, remoteAddress), unidirectional, protocol, connectParam: url.searchParams.get('cf_connect') };
+  const data = { meta: connectionMeta(request, remoteAddress, keepHeaders), unidirectional, protocol, connectParam: url.searchParams.get('cf_connect') };
   if (bun.upgrade(request, { data, headers })) return undefined;
   return new Response('expected a WebSocket upgrade', { status: 400 });
 }
@@ -152,7 +154,7 @@ export function bunRuntime(): Runtime {
           }
           return admission.admit(endpoint, origin, remoteAddress).then((refusal) => {
             if (refusal) return plain(refusal.status, refusal.body);
-            return upgradeToWebSocket(request, bun, url, endpoint === 'uni_websocket', remoteAddress);
+            return upgradeToWebSocket(request, bun, url, endpoint === 'uni_websocket', remoteAddress, node.proxies.forwardedHeaders);
           });
         },
         websocket: {

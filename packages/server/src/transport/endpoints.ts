@@ -42,9 +42,25 @@ function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * The headers an event proxy forwards, and no others: a connection keeping all of its request's
+ * headers (cookies included) would hold kilobytes it never uses.
+ */
+export function forwardedHeaders(names: ReadonlySet<string>, read: (name: string) => string | string[] | undefined | null): ConnectionMeta['headers'] {
+  if (names.size === 0) return undefined;
+  const kept: Record<string, string | string[]> = {};
+  for (const name of names) {
+    const value = read(name);
+    if (value !== undefined && value !== null) kept[name] = value;
+  }
+  return kept;
+}
+
 /** The request facts a session keeps, from a node:http request (Node, and Bun's bridge). */
-export function connectionMeta(request: IncomingMessage, remoteAddress: string | undefined): ConnectionMeta {
-  const meta: ConnectionMeta = { headers: request.headers };
+export function connectionMeta(request: IncomingMessage, remoteAddress: string | undefined, keepHeaders: ReadonlySet<string>): ConnectionMeta {
+  const meta: ConnectionMeta = {};
+  const headers = forwardedHeaders(keepHeaders, (name) => request.headers[name]);
+  if (headers) meta.headers = headers;
   const origin = header(request.headers.origin);
   const userAgent = header(request.headers['user-agent']);
   if (origin) meta.origin = origin;

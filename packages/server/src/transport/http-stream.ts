@@ -189,7 +189,7 @@ export async function serveStream(admission: Admission, name: HttpTransportName,
   // Some EventSource implementations wait for the first bytes before they report the stream open.
   if (name.endsWith('sse')) res.write('\r\n');
   else res.flushHeaders();
-  const connection = node.accept(new StreamingTransport(name, connectionMeta(req, address), res, protocol));
+  const connection = node.accept(new StreamingTransport(name, connectionMeta(req, address, node.proxies.forwardedHeaders), res, protocol));
   res.on('close', () => connection.closed(CLIENT_GONE.code, CLIENT_GONE.reason));
   if (connect) connection.connectUnidirectional(connect);
   else connection.receive(opening);

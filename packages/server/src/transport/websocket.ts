@@ -1,8 +1,9 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { closeReason, WRITE_EACH, type ConnectionMeta, type Disconnect, type FanOut, type Frame, type Transport, type WireProtocol } from '../core/index.js';
+import { closeReason, WRITE_EACH, type Connection, type ConnectionMeta, type Disconnect, type FanOut, type Frame, type Transport, type WireProtocol } from '../core/index.js';
 import { decompressedSizeLimit } from '../config/types.js';
+import type { Logger } from '../log.js';
 import { connectionMeta, webSocketEndpoint, type Endpoints } from './endpoints.js';
 import type { Admission, Refusal } from './policy.js';
 import { chooseSubprotocol, requestedProtocol, unidirectionalConnect } from './websocket-shared.js';
@@ -10,8 +11,11 @@ import { chooseSubprotocol, requestedProtocol, unidirectionalConnect } from './w
 /** A peer that ignores our close frame is cut after this long. */
 const CLOSE_GRACE_MS = 5_000;
 
+/** The session side of a socket, found by the listeners below without a closure per connection. */
+const TRANSPORT = Symbol('transport');
+
 /** `ws` keeps the TCP socket here; writing a pre-framed buffer to it skips per-socket framing. */
-type WsInternals = WebSocket & { _socket: Duplex | null };
+type WsInternals = WebSocket & { _socket: Duplex | null; [TRANSPORT]?: WebSocketTransport };
 
 /**
  * An unmasked, final frame (RFC 6455 §5.2): text (0x81) for JSON, binary (0x82) for protobuf.
@@ -46,6 +50,10 @@ function uncorkAll(): void {
   corked.length = 0;
 }
 
+function openSocket(ws: WsInternals): Duplex | undefined {
+  return ws.readyState === WebSocket.OPEN && ws._socket ? ws._socket : undefined;
+}
+
 /**
  * Fan-out on Node: the push is framed once and the same bytes are written to every open socket.
  * `ws` has nothing queued ahead of us because permessage-deflate is off (its sender only queues
@@ -57,9 +65,8 @@ export const NODE_WS_FAN_OUT: FanOut = {
   broadcast(message, transports) {
     const frame = frameMessage(message);
     for (const transport of transports) {
-      const ws = (transport as WebSocketTransport).ws;
-      const tcp = ws._socket;
-      if (ws.readyState !== WebSocket.OPEN || !tcp) continue;
+      const tcp = openSocket((transport as WebSocketTransport).ws);
+      if (!tcp) continue;
       if (tcp.writableCorked === 0) {
         tcp.cork();
         corked.push(tcp);
@@ -76,6 +83,10 @@ export const NODE_WS_FAN_OUT: FanOut = {
 class WebSocketTransport implements Transport {
   readonly emulation = false;
   readonly pushesDisconnect = false;
+  /** Set once the node accepted the connection, before any message can arrive. */
+  connection!: Connection;
+  /** A unidirectional client's first message is its connect request; the rest is dropped. */
+  private connectPending: boolean;
 
   constructor(
     readonly ws: WsInternals,
@@ -83,15 +94,21 @@ class WebSocketTransport implements Transport {
     readonly unidirectional: boolean,
     readonly fanOut: FanOut,
     readonly protocol: WireProtocol,
-  ) {}
+    private readonly log: Logger,
+  ) {
+    this.connectPending = unidirectional;
+  }
 
   get name() {
     return this.unidirectional ? ('uni_websocket' as const) : ('websocket' as const);
   }
 
   write(frame: Frame): void {
-    // `ws` sends a string as a text message and bytes as a binary one.
-    this.ws.send(frame);
+    const tcp = this.fanOut === NODE_WS_FAN_OUT ? openSocket(this.ws) : undefined;
+    // One pre-framed buffer, one write, as in fan-out: `ws` corks and writes header and payload apart.
+    if (tcp) tcp.write(frameMessage(frame));
+    // `ws` sends a string as a text message and bytes as a binary one, compressed when agreed.
+    else this.ws.send(frame);
   }
 
   close({ code, reason }: Disconnect): void {
@@ -102,6 +119,34 @@ class WebSocketTransport implements Transport {
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
   }
+
+  connectOnce(text: string): void {
+    if (!this.connectPending) return;
+    this.connectPending = false;
+    unidirectionalConnect(this.connection, (d) => this.close(d), text, this.log);
+  }
+
+  received(data: Buffer): void {
+    if (!this.unidirectional) return this.connection.receive(this.protocol === 'protobuf' ? data : data.toString());
+    this.connectOnce(data.toString());
+  }
+
+  protocolError(err: Error & { code?: string }): void {
+    // `ws` closes by itself after these (1009 too big, 1007 invalid UTF-8, 1002 bad frame).
+    this.log.warn({ event: 'socket_error', origin: this.meta.origin, transport: this.name, reason: err.code, detail: err.message }, 'websocket protocol error');
+  }
+}
+
+// Shared by every socket (`this` is the WebSocket): a connection costs no closures of its own.
+const transportOf = (ws: WebSocket): WebSocketTransport => (ws as WsInternals)[TRANSPORT]!;
+function onMessage(this: WebSocket, data: Buffer): void {
+  transportOf(this).received(data);
+}
+function onClose(this: WebSocket, code: number, reason: Buffer): void {
+  transportOf(this).connection.closed(code, reason.toString());
+}
+function onError(this: WebSocket, err: Error & { code?: string }): void {
+  transportOf(this).protocolError(err);
 }
 
 /** Answers an upgrade request with a plain HTTP error before any WebSocket exists. */
@@ -144,8 +189,9 @@ export function attachWebSocketEndpoints(server: Server, admission: Admission, e
     });
   const servers = { websocket: serverFor(config.websocket.message_size_limit, false), uni_websocket: serverFor(config.uni_websocket.message_size_limit, true) };
 
+  const onUpgradeSocketError = (err: Error) => log.debug({ err }, 'upgrade socket error');
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', (err) => log.debug({ err }, 'upgrade socket error'));
+    socket.on('error', onUpgradeSocketError);
     const url = new URL(request.url ?? '/', 'http://placeholder');
     const origin = request.headers.origin;
     const endpoint = webSocketEndpoint(endpoints, url.pathname);
@@ -159,37 +205,27 @@ export function attachWebSocketEndpoints(server: Server, admission: Admission, e
     void admission.admit(endpoint, origin, address).then((refusal) => {
       if (refusal) return refuseUpgrade(socket, refusal);
       // A client that gave up while it waited for its turn: `ws` finds the socket closed.
-      servers[endpoint].handleUpgrade(request, socket, head, (ws) => accept(ws, request, url, endpoint, origin, address));
+      servers[endpoint].handleUpgrade(request, socket, head, (ws) => {
+        const unidirectional = endpoint === 'uni_websocket';
+        const protocol = unidirectional ? 'json' : requestedProtocol(url, ws.protocol);
+        open(ws as WsInternals, unidirectional, connectionMeta(request, address, node.proxies.forwardedHeaders), protocol, unidirectional ? url.searchParams.get('cf_connect') : null);
+      });
     }, (err: Error) => {
       log.error({ err, origin }, 'upgrade admission failed');
       socket.destroy();
     });
   });
 
-  function accept(ws: WebSocket, request: IncomingMessage, url: URL, endpoint: 'websocket' | 'uni_websocket', origin: string | undefined, address: string | undefined): void {
-    const unidirectional = endpoint === 'uni_websocket';
+  /** Apart from the upgrade handler, so that no open socket keeps the request or its URL alive. */
+  function open(ws: WsInternals, unidirectional: boolean, meta: ConnectionMeta, protocol: WireProtocol, connectParam: string | null): void {
     // A compressed connection gets frames deflated by `ws` with its own context, not shared bytes.
     const compressed = (ws as WsInternals & { _extensions: Record<string, unknown> })._extensions['permessage-deflate'] !== undefined;
-    const protocol = unidirectional ? 'json' : requestedProtocol(url, ws.protocol);
-    const transport = new WebSocketTransport(ws as WsInternals, connectionMeta(request, address), unidirectional, compressed ? WRITE_EACH : NODE_WS_FAN_OUT, protocol);
-    const connection = node.accept(transport);
-    const close = (d: Disconnect) => transport.close(d);
-    let connectPending = unidirectional;
-    const connectParam = url.searchParams.get('cf_connect');
-    if (unidirectional && connectParam !== null) {
-      connectPending = false;
-      unidirectionalConnect(connection, close, connectParam, log);
-    }
-    ws.on('message', (data: Buffer) => {
-      if (!unidirectional) return connection.receive(protocol === 'protobuf' ? data : data.toString());
-      if (!connectPending) return;
-      connectPending = false;
-      unidirectionalConnect(connection, close, data.toString(), log);
-    });
-    ws.on('close', (code: number, reason: Buffer) => connection.closed(code, reason.toString()));
-    ws.on('error', (err: Error & { code?: string }) => {
-      // `ws` closes by itself after these (1009 too big, 1007 invalid UTF-8, 1002 bad frame).
-      log.warn({ event: 'socket_error', origin, transport: transport.name, reason: err.code, detail: err.message }, 'websocket protocol error');
-    });
+    const transport = new WebSocketTransport(ws, meta, unidirectional, compressed ? WRITE_EACH : NODE_WS_FAN_OUT, protocol, log);
+    transport.connection = node.accept(transport);
+    ws[TRANSPORT] = transport;
+    if (connectParam !== null) transport.connectOnce(connectParam);
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    ws.on('error', onError);
   }
 }

@@ -63,14 +63,14 @@ export class Session implements HubMember, SessionState, Connection {
   private state: State = 'connecting';
   private inbox: Promise<void> = Promise.resolve();
   private readonly rateLimit: TokenBucket;
-  /** Command errors allowed: `max_command_errors` in any 10 s, else 3509. */
-  private readonly errorBudget: TokenBucket;
+  /** Command errors allowed: `max_command_errors` in any 10 s, else 3509; made at the first error. */
+  private errorBudget: TokenBucket | undefined;
   private lastActivity = Date.now();
   private nextPingAt = 0;
   private pongDeadline = 0;
   private closeCode: { code: number; reason: string } | undefined;
   /** Server-side refreshes in flight or waiting for a retry: "" for the connection, else a channel. */
-  private readonly refreshes = new Map<string, { inFlight: boolean; retryAt: number }>();
+  private refreshes: Map<string, { inFlight: boolean; retryAt: number }> | undefined;
 
   constructor(
     readonly transport: Transport,
@@ -78,8 +78,6 @@ export class Session implements HubMember, SessionState, Connection {
   ) {
     const { command_rate_limit: limit } = ctx.config.client;
     this.rateLimit = new TokenBucket(limit.per_second, limit.burst);
-    const errors = ctx.config.client.max_command_errors;
-    this.errorBudget = new TokenBucket(errors / 10, errors);
     this.codec = codecFor(transport.unidirectional, transport.protocol);
     if (transport.emulation || transport.unidirectional) this.sessionId = randomUUID();
   }
@@ -271,13 +269,14 @@ export class Session implements HubMember, SessionState, Connection {
    * A temporary failure is asked again a second later; the expiry's close delay bounds it all.
    */
   private refreshByProxy<R extends { expired?: boolean }>(key: string, now: number, ask: () => Promise<ProxyOutcome<R>>, prolong: (answer: R) => void, expire: () => void): void {
+    this.refreshes ??= new Map();
     const state = this.refreshes.get(key) ?? { inFlight: false, retryAt: 0 };
     if (state.inFlight || now < state.retryAt) return;
     state.inFlight = true;
     this.refreshes.set(key, state);
     proxyDecision(ask()).then(
       (answer) => {
-        this.refreshes.delete(key);
+        this.refreshes?.delete(key);
         if (this.isClosed) return;
         if (answer.expired) return expire();
         prolong(answer);
@@ -364,7 +363,7 @@ export class Session implements HubMember, SessionState, Connection {
       if (!known) log.error({ err: error, client: this.clientId, method: command.method }, 'command failed');
       else log.debug({ client: this.clientId, method: command.method, code: replyError.code, detail: error.detail }, 'command error');
       metrics.commandErrors.inc({ method: command.method, code: replyError.code });
-      if (!this.errorBudget.take(Date.now())) {
+      if (!this.spendErrorBudget()) {
         log.warn({ client: this.clientId, user: this.user, reason: 'too_many_errors' }, 'command errors over client.max_command_errors: disconnecting');
         replies.push(this.codec.error(command.id, replyError));
         this.flushThenDisconnect(replies, DisconnectCodes.tooManyErrors);
@@ -394,9 +393,15 @@ export class Session implements HubMember, SessionState, Connection {
       return false;
     }
     replies.push(this.codec.error(refused.id, { ...ErrorCodes.badRequest, message: `bad request: ${refused.message}` }));
-    if (this.errorBudget.take(Date.now())) return true;
+    if (this.spendErrorBudget()) return true;
     this.flushThenDisconnect(replies, DisconnectCodes.tooManyErrors);
     return false;
+  }
+
+  private spendErrorBudget(): boolean {
+    const errors = this.ctx.config.client.max_command_errors;
+    this.errorBudget ??= new TokenBucket(errors / 10, errors);
+    return this.errorBudget.take(Date.now());
   }
 
   /** A pong answers the outstanding ping; a pong nobody asked for is a protocol violation (3501). */
