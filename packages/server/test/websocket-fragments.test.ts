@@ -50,7 +50,7 @@ describe.each(RUNTIMES)('on $name', (runtime) => {
   beforeAll(async () => {
     gateway = await runtime.start();
   });
-  afterAll(() => gateway.close());
+  afterAll(() => gateway?.close());
 
   async function connected(): Promise<RawClient> {
     const raw = await RawClient.open(gateway.url);

@@ -83,7 +83,8 @@ export async function publishThroughFailover(
     }
   }
   const lastAck = acks.at(-1)!;
-  for (const follower of followers) await until(() => follower.received.includes(lastAck.n), 10_000, `publication ${lastAck.n} on every node`);
+  // Generous: a loaded machine may take a few seconds to move sharded subscriptions; a stuck one never arrives.
+  for (const follower of followers) await until(() => follower.received.includes(lastAck.n), 30_000, `publication ${lastAck.n} on every node`);
   const history = await retryWhileUnavailable(() => nodes[0]!.api<{ publications: Array<{ offset: number; data: { n: number } }>; epoch: string }>('history', { channel, limit: -1 }));
   const inHistory = new Map(history.publications.map((p) => [p.offset, p.data.n]));
   let lostFromHistory = 0;

@@ -31,7 +31,8 @@ export async function spawnGateway(args: string[], env: NodeJS.ProcessEnv = {}, 
       if (match) resolve(match[1]!);
     });
     exited.then((code) => reject(new Error(`gateway exited with ${code}: ${stderr.join('')}`)));
-    setTimeout(() => reject(new Error(`gateway did not start: ${stderr.join('')}`)), 10_000);
+    // Bun on a loaded 2-core machine has been seen to take more than 10 s to print its banner.
+    setTimeout(() => reject(new Error(`gateway did not start: ${stderr.join('')}`)), 30_000);
   });
   return { child, stdout, stderr, exited, url };
 }

@@ -103,8 +103,14 @@ export class RedisServer {
 }
 
 async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await run('redis-cli', args, { timeout: 30_000 });
-  return stdout;
+  try {
+    const { stdout } = await run('redis-cli', args, { timeout: 30_000 });
+    return stdout;
+  } catch (error) {
+    // redis-cli says why on stdout (e.g. a node that did not join): keep it in the failure.
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${(error as Error).message}\n${`${stdout}${stderr}`.slice(-1000)}`);
+  }
 }
 
 /**
@@ -130,7 +136,8 @@ export class RedisCluster {
         servers.push(await RedisServer.start(port, dir, [
           '--cluster-enabled', 'yes',
           '--cluster-config-file', `nodes-${port}.conf`,
-          '--cluster-node-timeout', '1000',
+          // Generous while the cluster forms (a loaded machine made a 1 s create fail); 1 s after.
+          '--cluster-node-timeout', '5000',
           '--cluster-allow-pubsubshard-when-down', 'yes',
           // A replica takes over however long its link to the master was down.
           '--cluster-replica-validity-factor', '0',
@@ -138,6 +145,7 @@ export class RedisCluster {
       }
       await cli('--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes');
       await cluster.waitHealthy();
+      for (const port of ports) await cli('-p', String(port), 'config', 'set', 'cluster-node-timeout', '1000');
     } catch (error) {
       await cluster.stop();
       throw error;
