@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,8 @@ function spawnListening(name, command, args, timeoutMs) {
   // BENCH_CPU_PROF=DIR: Node peers write a V8 CPU profile there when stopped (see README).
   if (process.env.BENCH_CPU_PROF && command === process.execPath) args.unshift('--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF);
   const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_PEER_LOG=DIR: every peer's whole output goes to DIR/NAME-PID.log (the tail below is short).
+  const logFile = process.env.BENCH_PEER_LOG ? createWriteStream(join(process.env.BENCH_PEER_LOG, `${name}-${child.pid}.log`)) : undefined;
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -65,6 +67,7 @@ function spawnListening(name, command, args, timeoutMs) {
     }, timeoutMs);
     let started = false;
     const scan = (chunk) => {
+      logFile?.write(chunk);
       // Keep draining, and only the tail: it explains a peer that dies under load.
       output = (output + chunk).slice(-8_000);
       if (started) return;

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +127,28 @@ describe('limits answered at the right time', () => {
       await shaped.close();
     }
   });
+
+  it('holds a reconnect storm in the accept queue while busy, instead of dropping SYNs', async () => {
+    // While the event loop is busy, the kernel completes handshakes into the listen backlog. At
+    // Node's default (511) the rest of a storm is dropped and waits out a 1 s SYN retransmit.
+    const connects = 1500;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', `
+      import { connect } from 'node:net';
+      let connected = 0;
+      for (let i = 0; i < ${connects}; i++) connect(${gw.gateway.port}, '127.0.0.1').on('connect', () => connected++).on('error', () => {});
+      process.stdout.write('started\\n');
+      setTimeout(() => { process.stdout.write('connected ' + connected + '\\n'); process.exit(0); }, 1500);
+    `]);
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    await until(() => output.includes('started'), 10_000);
+    // The gateway shares this process: block it while the storm lands.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2_000);
+    await until(() => output.includes('connected '), 10_000);
+    // The kernel caps any backlog at net.core.somaxconn (its queue holds one more).
+    const queue = Math.min(connects, Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8')) + 1);
+    expect(Number(output.match(/connected (\d+)/)![1])).toBe(queue);
+  }, 30_000);
 
   it('cuts a client that never finishes its request head within ~10 s', async () => {
     const socket = connect(gw.gateway.port, '127.0.0.1');

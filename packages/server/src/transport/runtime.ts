@@ -41,7 +41,10 @@ export const nodeRuntime: Runtime = {
     const { port, address } = app.node.config.http_server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, address, () => {
+      // Node's default accept queue (511) overflows in a reconnect storm: the kernel then drops SYNs
+      // and each client waits out a 1 s, then 3 s, retransmit. As Go (Centrifugo) does, ask for
+      // the most the kernel allows (it caps this at net.core.somaxconn).
+      server.listen({ port, host: address, backlog: 65_535 }, () => {
         server.off('error', reject);
         resolve();
       });
