@@ -1,6 +1,8 @@
 // Bytes on the wire per delivery of an execution-progress event (~370 bytes of JSON, a few fields
 // changing per step) for the SDK's JSON build and its protobuf build, each without and with fossil
-// delta. Counts WebSocket frames as received (payload plus frame header) after the subscribe, and
+// delta; and for the protobuf build with the document itself encoded as a protobuf message
+// (published as the API's `b64data`), which is how an application on the protobuf protocol
+// carries its payloads. Counts WebSocket frames as received (payload plus frame header) after the subscribe, and
 // checks every delivered document against the published one. Used by `npm run bench:wire` and by
 // the main `npm run bench` table.
 import { Centrifuge } from 'centrifuge';
@@ -9,6 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import protobuf from 'protobufjs';
 import WebSocket from 'ws';
 import { loadConfig } from '../../packages/server/dist/config/load.js';
 import { Gateway } from '../../packages/server/dist/gateway.js';
@@ -37,6 +40,40 @@ function progress(step, publications) {
     ],
     last_line: `[worker-3] test shard ${step % 8} of 8: ${step * 13} assertions passed`,
   };
+}
+
+/**
+ * The progress document as an application on the protobuf protocol would declare it: its own
+ * fields, a timestamp as milliseconds, the stages as a repeated message, states as strings.
+ */
+const ProgressMessage = protobuf.Root.fromJSON({
+  nested: {
+    Stage: { fields: { name: { type: 'string', id: 1 }, state: { type: 'string', id: 2 } } },
+    Progress: {
+      fields: {
+        run: { type: 'string', id: 1 },
+        pipeline: { type: 'string', id: 2 },
+        status: { type: 'string', id: 3 },
+        step: { type: 'uint32', id: 4 },
+        total: { type: 'uint32', id: 5 },
+        percent: { type: 'double', id: 6 },
+        updated_at_ms: { type: 'uint64', id: 7 },
+        stages: { rule: 'repeated', type: 'Stage', id: 8 },
+        last_line: { type: 'string', id: 9 },
+      },
+    },
+  },
+}).lookupType('Progress');
+
+function encodeProgress(doc) {
+  const { updated_at: updatedAt, ...fields } = doc;
+  return ProgressMessage.encode(ProgressMessage.fromObject({ ...fields, updated_at_ms: Date.parse(updatedAt) })).finish();
+}
+
+function decodeProgress(bytes) {
+  const { updated_at_ms: updatedAtMs, ...fields } = ProgressMessage.toObject(ProgressMessage.decode(bytes), { longs: Number, defaults: true });
+  const { run, pipeline, status, step, total, percent, stages, last_line: lastLine } = fields;
+  return { run, pipeline, status, step, total, percent, updated_at: new Date(updatedAtMs).toISOString(), stages, last_line: lastLine };
 }
 
 /** A `ws` client that counts the bytes of every frame it receives (RFC 6455 header included). */
@@ -72,6 +109,8 @@ export async function measureWireBytes(publications) {
     { name: 'protobuf', build: ProtobufCentrifuge, subscription: {}, bytes: true },
     { name: 'json + fossil delta', build: Centrifuge, subscription: { delta: 'fossil' } },
     { name: 'protobuf + fossil delta', build: ProtobufCentrifuge, subscription: { delta: 'fossil' }, bytes: true },
+    { name: 'protobuf, protobuf data', build: ProtobufCentrifuge, subscription: {}, protobufData: true },
+    { name: 'protobuf data + delta', build: ProtobufCentrifuge, subscription: { delta: 'fossil' }, protobufData: true },
   ];
   const published = Array.from({ length: publications }, (_, i) => progress(i + 1, publications));
   const decoder = new TextDecoder();
@@ -81,13 +120,14 @@ export async function measureWireBytes(publications) {
     const client = new variant.build(gateway.webSocketUrl, { websocket: countingWebSocket(counter), token: await mintToken(SECRET, `wire-${rows.length}`) });
     const sub = client.newSubscription(CHANNEL, variant.subscription);
     const received = [];
-    sub.on('publication', (ctx) => received.push(variant.bytes ? JSON.parse(decoder.decode(ctx.data)) : ctx.data));
+    sub.on('publication', (ctx) => received.push(variant.protobufData ? decodeProgress(ctx.data) : variant.bytes ? JSON.parse(decoder.decode(ctx.data)) : ctx.data));
     client.connect();
     sub.subscribe();
     await sub.ready(5000);
     counter.bytes = 0;
     for (const data of published) {
-      const response = await fetch(`${gateway.apiUrl}/publish`, { method: 'POST', headers: { 'X-API-Key': API_KEY }, body: JSON.stringify({ channel: CHANNEL, data, delta: true }) });
+      const payload = variant.protobufData ? { b64data: Buffer.from(encodeProgress(data)).toString('base64') } : { data };
+      const response = await fetch(`${gateway.apiUrl}/publish`, { method: 'POST', headers: { 'X-API-Key': API_KEY }, body: JSON.stringify({ channel: CHANNEL, ...payload, delta: true }) });
       if (!response.ok) throw new Error(`publish failed: ${response.status}`);
     }
     const deadline = Date.now() + 10_000;

@@ -7,7 +7,9 @@ import type {
   PushBodies,
   PushKind,
   ReplyMethod,
+  Publication,
 } from './types.js';
+import { forJsonClient } from './binary.js';
 
 /** A frame the gateway cannot accept; the session closes with 3501 and logs `reason`. */
 export class DecodeError extends Error {
@@ -144,9 +146,28 @@ export function decodeFrame(text: string, maxMessages: number): ClientMessage[] 
   return messages;
 }
 
+type WithPublications = { publications?: Publication[]; subs?: Record<string, { publications?: Publication[] }> };
+
+const hasBinary = (publications: readonly Publication[] | undefined): boolean => publications?.some((p) => p.binary === true) ?? false;
+
+/**
+ * A publication, or a result that holds some (subscribe, history, connect with its server-side
+ * subscriptions), as JSON clients read it: binary data as `forJsonClient` gives it.
+ */
+function forJsonClients<T>(kind: string, body: T): T {
+  if (kind === 'pub') return forJsonClient(body as Publication) as T;
+  const result = body as WithPublications;
+  if (hasBinary(result.publications)) return { ...body, publications: result.publications!.map(forJsonClient) };
+  if (result.subs && Object.values(result.subs).some((sub) => hasBinary(sub.publications))) {
+    const subs = Object.fromEntries(Object.entries(result.subs).map(([channel, sub]) => [channel, forJsonClients('subscribe', sub)]));
+    return { ...body, subs };
+  }
+  return body;
+}
+
 /** `{"id":N,"<method>":{...}}`: the SDK reads the result under the method key, so it is never omitted. */
 export function encodeReply<M extends ReplyMethod>(id: number, method: M, result: CommandResults[M]): string {
-  return `{"id":${id},"${method}":${JSON.stringify(result)}}`;
+  return `{"id":${id},"${method}":${JSON.stringify(forJsonClients(method, result))}}`;
 }
 
 export function encodeError(id: number, error: ProtocolError): string {
@@ -165,7 +186,7 @@ export function encodePush<K extends PushKind>(channel: string | undefined, kind
  */
 export function encodeUnidirectionalPush<K extends PushKind>(channel: string | undefined, kind: K, body: PushBodies[K]): string {
   const channelPart = channel === undefined ? '' : `"channel":${JSON.stringify(channel)},`;
-  return `{${channelPart}"${kind}":${JSON.stringify(body)}}`;
+  return `{${channelPart}"${kind}":${JSON.stringify(forJsonClients(kind, body))}}`;
 }
 
 /** The server ping of protocol v2: an empty object. */

@@ -1,5 +1,6 @@
 import { createDelta } from 'fossil-delta';
-import type { JsonValue, Publication } from './types.js';
+import { base64ToBytes, jsonClientData } from './binary.js';
+import type { Publication } from './types.js';
 
 /**
  * Fossil delta compression of publications, as Centrifugo v6 does it for subscribers that asked
@@ -30,37 +31,41 @@ export function fossilDelta(previous: Uint8Array | undefined, next: Uint8Array):
   return patch.length < next.length ? { data: patch, delta: true } : { data: next, delta: false };
 }
 
-/** A payload as JSON text; given as bytes already (JSON text encoded once, e.g. kept per channel), it is read back. */
-function payloadText(data: JsonValue): string {
-  return data instanceof Uint8Array ? new TextDecoder().decode(data) : (JSON.stringify(data) ?? 'null');
+/** The payload as JSON text, as a JSON client reads it (binary data as `jsonClientData`). */
+function payloadText(publication: Publication): string {
+  const data = publication.binary === true ? jsonClientData(publication.data as string) : publication.data;
+  return JSON.stringify(data) ?? 'null';
 }
 
-function payloadBytes(data: JsonValue): Uint8Array {
-  return data instanceof Uint8Array ? data : utf8Encoder.encode(payloadText(data));
+/** The payload's bytes as a client of `protocol` reads it in full: what its fossil decoder patches. */
+function payloadBytes(protocol: DeltaProtocol, publication: Publication): Uint8Array {
+  if (protocol === 'protobuf' && publication.binary === true) return base64ToBytes(publication.data as string);
+  return utf8Encoder.encode(payloadText(publication));
 }
 
 /**
- * What a delta subscriber receives in place of `publication`: `previousData` is the data of the
- * publication this subscriber received before on the channel, or undefined when this one is its
- * first since subscribing without recovery (then it goes full). Either data may be given as its
- * JSON text in UTF-8 bytes instead of a value, to spare encoding it again per publication.
+ * What a delta subscriber receives in place of `publication`: `previous` is the publication this
+ * subscriber received before on the channel, or undefined when this one is its first since
+ * subscribing without recovery (then it goes full).
  *
- * - protobuf: `data` is bytes, the JSON text or the patch (written as is by the protobuf encoder).
+ * - protobuf: `data` is bytes, the payload (binary data as it is, JSON as its text) or the patch
+ *   (written as is by the protobuf encoder).
  * - JSON: `data` is a JSON *string* holding the JSON text or the patch, full publications
  *   included, as the SDK's JSON codec reads every publication of a delta subscription either as a
  *   patch or with `JSON.parse(pub.data)`. A patch travels as text, so one that is not UTF-8
  *   (a copy boundary inside a multi-byte character) goes full instead; Centrifugo would garble it.
  *
- * `delta: true` is set only on patches; full publications carry no `delta` field.
+ * `delta: true` is set only on patches; full publications carry no `delta` field. The result has
+ * no `binary` flag: its data is already what the client reads.
  */
-export function fossilDeltaPublication(protocol: DeltaProtocol, publication: Publication, previousData?: JsonValue): Publication {
-  const { delta: _ignored, ...rest } = publication;
-  const next = payloadBytes(publication.data);
-  const patched = fossilDelta(previousData === undefined ? undefined : payloadBytes(previousData), next);
+export function fossilDeltaPublication(protocol: DeltaProtocol, publication: Publication, previous?: Publication): Publication {
+  const { delta: _ignored, binary: _binary, ...rest } = publication;
+  const next = payloadBytes(protocol, publication);
+  const patched = fossilDelta(previous === undefined ? undefined : payloadBytes(protocol, previous), next);
   if (protocol === 'protobuf') return patched.delta ? { ...rest, data: patched.data, delta: true } : { ...rest, data: next };
   const patchText = patched.delta ? decodeUtf8(patched.data) : undefined;
   if (patchText !== undefined) return { ...rest, data: patchText, delta: true };
-  return { ...rest, data: payloadText(publication.data) };
+  return { ...rest, data: payloadText(publication) };
 }
 
 function decodeUtf8(bytes: Uint8Array): string | undefined {
@@ -77,5 +82,5 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
  * successful recovery, live publications go on as deltas against the channel's previous one.
  */
 export function fossilDeltaPublications(protocol: DeltaProtocol, publications: readonly Publication[]): Publication[] {
-  return publications.map((publication, index) => fossilDeltaPublication(protocol, publication, index === 0 ? undefined : publications[index - 1]?.data));
+  return publications.map((publication, index) => fossilDeltaPublication(protocol, publication, index === 0 ? undefined : publications[index - 1]));
 }

@@ -19,6 +19,8 @@ export interface Publication {
   tags?: Record<string, string>;
   /** Fossil delta subscribers only: `data` is a patch against the previous publication (see delta.ts). */
   delta?: boolean;
+  /** `data` is the base64 of binary bytes, not a JSON value (see binary.ts). */
+  binary?: boolean;
 }
 
 export interface StreamPosition {
@@ -113,7 +115,8 @@ export interface CommandRequests {
   connect: ConnectRequest;
   subscribe: SubscribeRequest;
   unsubscribe: { channel: string };
-  publish: { channel: string; data: JsonValue };
+  /** `binary`: `data` is the base64 of bytes that are not JSON (a protobuf client's, see binary.ts). */
+  publish: { channel: string; data: JsonValue; binary?: boolean };
   presence: { channel: string };
   presence_stats: { channel: string };
   history: HistoryRequest;

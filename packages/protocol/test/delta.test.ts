@@ -35,10 +35,11 @@ function progressDocument(step: number): Record<string, unknown> {
 const utf8 = new TextDecoder();
 
 /** The SDK's decoding of one publication push: its codec, then its fossil applier for delta subscriptions. */
-function sdkReceive(codec: SdkCodec, frame: Uint8Array | string, previous: Uint8Array | undefined) {
+function sdkReceive(codec: SdkCodec, frame: Uint8Array | string, previous: Uint8Array | undefined, binary = false) {
   const [reply] = codec.decodeReplies(frame);
   const { newData, newPrevValue, isDelta } = codec.applyDeltaIfNeeded(reply?.push.pub, previous);
-  const document = newData instanceof Uint8Array ? JSON.parse(utf8.decode(newData)) : newData;
+  const bytesOrJson = newData instanceof Uint8Array && binary ? [...newData] : newData;
+  const document = bytesOrJson instanceof Uint8Array ? JSON.parse(utf8.decode(bytesOrJson)) : bytesOrJson;
   return { document, previous: newPrevValue, isDelta };
 }
 
@@ -58,28 +59,33 @@ describe('fossil delta', () => {
 
   it.each(['json', 'protobuf'] as const)('%s: 240 small diffs of a progress document decode in the SDK to the exact documents', (protocol) => {
     let sdkPrevious: Uint8Array | undefined;
-    let sentPrevious: unknown;
+    let sentPrevious: Publication | undefined;
     let deltas = 0;
     for (let step = 1; step <= 240; step++) {
       const document = progressDocument(step);
-      const wire = fossilDeltaPublication(protocol, { data: document, offset: step }, sentPrevious);
+      const publication = { data: document, offset: step };
+      const wire = fossilDeltaPublication(protocol, publication, sentPrevious);
       const received = sdkReceive(codecFor(protocol), frameFor(protocol, wire), sdkPrevious);
       expect(received.document).toEqual(document);
       expect(received.isDelta).toBe(wire.delta === true);
       if (received.isDelta) deltas++;
       sdkPrevious = received.previous;
-      sentPrevious = document;
+      sentPrevious = publication;
     }
     expect(deltas).toBe(239);
   });
 
-  it.each(['json', 'protobuf'] as const)('%s: takes payloads as JSON text bytes as well, with the same result', (protocol) => {
-    const [previous, next] = [progressDocument(8), progressDocument(9)];
-    const fromBytes = fossilDeltaPublication(protocol, { data: new TextEncoder().encode(JSON.stringify(next)), offset: 9 }, new TextEncoder().encode(JSON.stringify(previous)));
-    expect(fromBytes).toEqual(fossilDeltaPublication(protocol, { data: next, offset: 9 }, previous));
-    expect(fromBytes.delta).toBe(true);
-    const first = fossilDeltaPublication(protocol, { data: new TextEncoder().encode(JSON.stringify(next)) });
-    expect(first).toEqual(fossilDeltaPublication(protocol, { data: next }));
+  it.each(['json', 'protobuf'] as const)('%s: binary data (base64 with the binary flag) patches as its bytes, and goes out without the flag', (protocol) => {
+    const bytes = (step: number) => Uint8Array.from({ length: 120 }, (_, i) => (i === 60 ? step : (i * 13) % 256));
+    const publication = (step: number): Publication => ({ data: Buffer.from(bytes(step)).toString('base64'), binary: true, offset: step });
+    const first = fossilDeltaPublication(protocol, publication(1));
+    const second = fossilDeltaPublication(protocol, publication(2), publication(1));
+    expect(first.binary).toBeUndefined();
+    expect(second.delta).toBe(true);
+    const firstReceived = sdkReceive(codecFor(protocol), frameFor(protocol, first), undefined, true);
+    const secondReceived = sdkReceive(codecFor(protocol), frameFor(protocol, second), firstReceived.previous, true);
+    // Protobuf clients rebuild the bytes; JSON clients the base64 string they were given in full.
+    expect(secondReceived.document).toEqual(protocol === 'protobuf' ? [...bytes(2)] : publication(2).data);
   });
 
   it.each(['json', 'protobuf'] as const)('%s: recovered publications go first full, then as a chain the SDK rebuilds', (protocol) => {
@@ -107,12 +113,12 @@ describe('fossil delta', () => {
     const patch = fossilDelta(new TextEncoder().encode(JSON.stringify(previous)), new TextEncoder().encode(JSON.stringify(next)));
     expect(patch.delta).toBe(true);
     expect(() => new TextDecoder('utf-8', { fatal: true }).decode(patch.data)).toThrow(TypeError);
-    const wire = fossilDeltaPublication('json', { data: next }, previous);
+    const wire = fossilDeltaPublication('json', { data: next }, { data: previous });
     expect(wire.delta).toBeUndefined();
     const received = sdkReceive(sdkJson, frameFor('json', wire), new TextEncoder().encode(JSON.stringify(previous)));
     expect(received.document).toEqual(next);
     // Protobuf carries bytes: the same patch goes as a delta.
-    expect(fossilDeltaPublication('protobuf', { data: next }, previous).delta).toBe(true);
+    expect(fossilDeltaPublication('protobuf', { data: next }, { data: previous }).delta).toBe(true);
   });
 
   it.each(['json', 'protobuf'] as const)('%s: any JSON document following any other decodes in the SDK (property)', (protocol) => {
@@ -120,7 +126,7 @@ describe('fossil delta', () => {
       fc.property(fc.jsonValue(), fc.jsonValue(), (before, after) => {
         const first = fossilDeltaPublication(protocol, { data: before });
         const firstReceived = sdkReceive(codecFor(protocol), frameFor(protocol, first), undefined);
-        const second = fossilDeltaPublication(protocol, { data: after }, before);
+        const second = fossilDeltaPublication(protocol, { data: after }, { data: before });
         const secondReceived = sdkReceive(codecFor(protocol), frameFor(protocol, second), firstReceived.previous);
         expect(secondReceived.document).toEqual(JSON.parse(JSON.stringify(after)));
       }),
@@ -133,7 +139,7 @@ describe('fossil delta', () => {
     const totals = { json: 0, protobuf: 0, jsonDelta: 0, protobufDelta: 0, document: 0, patch: 0 };
     for (let step = 2; step <= steps; step++) {
       const publication = { data: progressDocument(step), offset: step };
-      const previous = progressDocument(step - 1);
+      const previous = { data: progressDocument(step - 1) };
       const protobufDelta = fossilDeltaPublication('protobuf', publication, previous);
       totals.json += byteLength(encodePush(CHANNEL, 'pub', publication));
       totals.protobuf += byteLength(encodeProtobufPush(CHANNEL, 'pub', publication));

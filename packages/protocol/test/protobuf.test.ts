@@ -126,16 +126,16 @@ describe('decodeProtobufFrame', () => {
     expect(decodeError(sdkProtobuf.encodeCommands([{}, {}, {}]), 2).reason).toBe('frame carries more than 2 commands');
   });
 
-  it('refuses a command whose payload is not JSON alone, keeping the rest of the frame', () => {
+  it('carries a publish of bytes that are not JSON as binary data, and refuses any other such command alone, keeping the rest of the frame', () => {
     const frame = sdkProtobuf.encodeCommands([
       { id: 1, publish: { channel: 'c', data: Uint8Array.of(0xff, 0x00, 0x10) } },
       { id: 2, rpc: { data: new TextEncoder().encode('not json') } },
       { id: 3, presence: { channel: 'c' } },
     ]);
     const [publish, rpc, presence] = decodeProtobufFrame(frame, 10);
-    expect(publish).toBeInstanceOf(BinaryPayloadError);
-    expect(publish).not.toBeInstanceOf(DecodeError);
-    expect(publish).toMatchObject({ code: 'BINARY_PAYLOAD', id: 1, method: 'publish', field: 'publish.data' });
+    expect(publish).toEqual({ id: 1, method: 'publish', request: { channel: 'c', data: Buffer.from([0xff, 0x00, 0x10]).toString('base64'), binary: true } });
+    expect(rpc).toBeInstanceOf(BinaryPayloadError);
+    expect(rpc).not.toBeInstanceOf(DecodeError);
     expect(rpc).toMatchObject({ code: 'BINARY_PAYLOAD', id: 2, method: 'rpc', field: 'rpc.data' });
     expect(presence).toEqual({ id: 3, method: 'presence', request: { channel: 'c' } });
   });

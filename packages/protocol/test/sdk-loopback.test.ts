@@ -70,7 +70,7 @@ class Peer {
   socket: LoopbackSocket | undefined;
   offset = 17;
   /** Delta state of the one subscriber: what it received last, if it may get a patch. */
-  deltaBase: JsonValue | undefined;
+  deltaBase: Publication | undefined;
   connects = 0;
   patchesSent = 0;
 
@@ -106,7 +106,7 @@ class Peer {
         const { recover, offset, delta } = command.request;
         const recovered = recover === true && offset === this.offset;
         const missed = recovered ? [this.publish(progress(this.offset + 1))] : [];
-        const base = missed.at(-1)?.data;
+        const base = missed.at(-1);
         const publications = delta === 'fossil' ? fossilDeltaPublications(this.protocol, missed) : missed;
         this.deltaBase = recovered ? base : undefined;
         return wire.reply(command.id, 'subscribe', {
@@ -141,7 +141,7 @@ class Peer {
     const sent = fossilDeltaPublication(this.protocol, publication, this.deltaBase);
     if (sent.delta) this.patchesSent++;
     this.socket?.deliver(this.wire.push('exec:42', 'pub', sent));
-    this.deltaBase = publication.data;
+    this.deltaBase = publication;
   }
 }
 

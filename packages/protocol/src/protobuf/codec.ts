@@ -1,3 +1,4 @@
+import { bytesToBase64 } from '../binary.js';
 import { DecodeError, toClientMessage } from '../codec.js';
 import type {
   ClientMessage,
@@ -30,9 +31,10 @@ import {
  * chunk as a sequence of `Reply.decodeDelimited`.
  *
  * Payloads (`data`, `info`, `conn_info`, `chan_info`) are `bytes` in protobuf and JSON values in
- * our types: they travel as UTF-8 JSON text. The gateway stores JSON, so a command whose payload is
- * not JSON text is refused on its own (`BinaryPayloadError`, answered with 107), a deliberate
- * difference from Centrifugo, which passes binary payloads through.
+ * our types: they travel as UTF-8 JSON text. A publish whose data is not JSON text carries its
+ * bytes through as binary data (binary.ts), as Centrifugo does; any other command whose payload is
+ * not JSON text is refused on its own (`BinaryPayloadError`, answered with 107): the gateway's
+ * RPC handlers, proxies and presence read JSON.
  */
 
 /**
@@ -68,6 +70,11 @@ function decodeCommand(reader: Reader, end: number): ProtobufClientMessage {
   const { id, ...requests } = readMessage(reader, end, Command, context, '');
   const methods = Object.keys(requests);
   const message = toClientMessage(id as number | undefined, methods, methods.length === 1 ? requests[methods[0] as string] : undefined);
+  if (context.binaryField === 'publish.data' && message.method === 'publish') {
+    // Publications carry bytes through, as Centrifugo does (binary.ts); other payloads must be JSON.
+    Object.assign(message.request, { data: bytesToBase64(context.binaryBytes!), binary: true });
+    return message;
+  }
   if (context.binaryField !== undefined && message.method !== 'pong') return new BinaryPayloadError(message.id, message.method, context.binaryField);
   return message;
 }

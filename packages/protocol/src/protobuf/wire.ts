@@ -1,4 +1,5 @@
 import protobuf from 'protobufjs/minimal.js';
+import { base64ToBytes } from '../binary.js';
 import { DecodeError } from '../codec.js';
 import type { FieldType, MessageSchema, ScalarType } from './schema.js';
 
@@ -15,9 +16,10 @@ export type Writer = protobuf.Writer;
 const VARINT = 0;
 const LEN = 2;
 
-/** What a decode found besides the fields: the first payload that is not JSON, by path. */
+/** What a decode found besides the fields: the first payload that is not JSON, by path, and its bytes. */
 export interface DecodeContext {
   binaryField?: string;
+  binaryBytes?: Uint8Array;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -122,7 +124,10 @@ function readPayload(bytes: Uint8Array, context: DecodeContext, where: string): 
   try {
     return JSON.parse(utf8.decode(bytes));
   } catch {
-    context.binaryField ??= where;
+    if (context.binaryField === undefined) {
+      context.binaryField = where;
+      context.binaryBytes = bytes;
+    }
     return undefined;
   }
 }
@@ -135,11 +140,14 @@ function safeInteger(value: protobuf.Long | number, where: string): number {
 }
 
 export function writeMessage(writer: Writer, schema: MessageSchema, value: Readonly<Record<string, unknown>>): void {
+  // A publication with binary data holds it as base64 (binary.ts): the client gets the bytes.
+  const binary = value.binary === true;
   for (const field of schema.fields) {
     const fieldValue = value[field.key];
     // JSON `null` is a payload like any other; elsewhere it means "not set".
     if (fieldValue === undefined || (fieldValue === null && field.type !== 'payload')) continue;
-    writeField(writer, field.number, field.type, fieldValue);
+    if (binary && field.type === 'payload' && typeof fieldValue === 'string') writePayload(writer, field.number, base64ToBytes(fieldValue));
+    else writeField(writer, field.number, field.type, fieldValue);
   }
 }
 

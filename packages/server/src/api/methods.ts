@@ -19,9 +19,15 @@ function resolve(node: RealtimeNode, channel: string): ChannelSpec {
   return resolved.spec;
 }
 
+/** A publication as the API answers it: binary data as `b64data`, without the stored delta request. */
+function apiPublication(stored: Publication): Record<string, unknown> {
+  const { binary, data, ...rest } = withoutDeltaFlag(stored);
+  return binary ? { ...rest, b64data: data } : { ...rest, data };
+}
+
 async function publishTo(node: RealtimeNode, channel: string, request: ApiRequest<'publish'> | ApiRequest<'broadcast'>): Promise<object> {
   const spec = resolve(node, channel);
-  const publication: Publication = { data: request.data };
+  const publication: Publication = request.b64data !== undefined ? { data: request.b64data, binary: true } : { data: request.data };
   if (request.tags) publication.tags = request.tags;
   if (request.delta && !spec.options.allowed_delta_types.includes('fossil')) {
     throw new ApiError(ApiErrorCodes.badRequest, `delta publish to ${channel}: its namespace does not allow delta (set allowed_delta_types: ["fossil"])`);
@@ -137,7 +143,7 @@ const handlers: { [M in keyof typeof apiSchemas]: Handler<M> } = {
         { limit: requested < 0 || requested > max ? max : requested, reverse: !!request.reverse, ...(request.since ? { since: request.since } : {}) },
         historyOptions(spec.options),
       );
-      return { publications: page.publications.map(withoutDeltaFlag), epoch: page.position.epoch, offset: page.position.offset };
+      return { publications: page.publications.map(apiPublication), epoch: page.position.epoch, offset: page.position.offset };
     } catch (error) {
       if (error instanceof UnrecoverablePositionError) throw new ApiError(ApiErrorCodes.unrecoverablePosition);
       throw error;

@@ -1,3 +1,4 @@
+import { isBase64 } from '@renum-realtime/protocol';
 import { z } from 'zod';
 
 /** Request bodies of the server API (Centrifugo v6 shapes); unknown fields are ignored as Centrifugo does. */
@@ -16,7 +17,17 @@ const override = z
   })
   .optional();
 
-const dataField = json.refine((value) => value !== undefined, 'data is required');
+/**
+ * `data` (JSON), or `b64data`: bytes as standard base64, carried to protobuf clients as they are
+ * (JSON clients get them as JSON when they are JSON text, else as the base64 string; see the
+ * protocol's binary.ts). As in Centrifugo, `b64data` wins when both are given.
+ */
+const payload = {
+  data: json.optional(),
+  b64data: z.string().refine(isBase64, 'b64data must be standard base64 with padding').optional(),
+};
+const hasPayload = (request: { data?: unknown; b64data?: string }) => request.data !== undefined || request.b64data !== undefined;
+const PAYLOAD_REQUIRED = { message: 'data (or b64data) is required', path: ['data'] };
 
 /** Bounds what one key costs the engine; as long as a channel name may be (`channel.max_length`). */
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
@@ -24,8 +35,10 @@ export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 const idempotencyKey = z.string().max(IDEMPOTENCY_KEY_MAX_LENGTH, `idempotency_key is longer than ${IDEMPOTENCY_KEY_MAX_LENGTH} characters`).optional();
 
 export const apiSchemas = {
-  publish: z.object({ channel, data: dataField, skip_history: z.boolean().optional(), tags, delta: z.boolean().optional(), idempotency_key: idempotencyKey }),
-  broadcast: z.object({ channels: z.array(channel).min(1, 'channels must not be empty'), data: dataField, skip_history: z.boolean().optional(), tags, delta: z.boolean().optional(), idempotency_key: idempotencyKey }),
+  publish: z.object({ channel, ...payload, skip_history: z.boolean().optional(), tags, delta: z.boolean().optional(), idempotency_key: idempotencyKey }).refine(hasPayload, PAYLOAD_REQUIRED),
+  broadcast: z
+    .object({ channels: z.array(channel).min(1, 'channels must not be empty'), ...payload, skip_history: z.boolean().optional(), tags, delta: z.boolean().optional(), idempotency_key: idempotencyKey })
+    .refine(hasPayload, PAYLOAD_REQUIRED),
   subscribe: z.object({ user, channel, client: z.string().optional(), info: json.optional(), data: json.optional(), expire_at: z.number().int().nonnegative().optional(), recover_since: position.optional(), override }),
   unsubscribe: z.object({ user, channel, client: z.string().optional() }),
   disconnect: z.object({

@@ -63,7 +63,8 @@ export interface EventProxies {
   readonly refresh?: (caller: ProxyCaller) => Promise<ProxyOutcome<RefreshProxyResult>>;
   /** The namespace's proxy for the event, or undefined when it has none. */
   subscribe(spec: ChannelSpec): ((caller: ProxyCaller, request: { channel: string; token?: string; data?: JsonValue }) => Promise<ProxyOutcome<SubscribeProxyResult>>) | undefined;
-  publish(spec: ChannelSpec): ((caller: ProxyCaller, request: { channel: string; data: JsonValue }) => Promise<ProxyOutcome<PublishProxyResult>>) | undefined;
+  /** `binary`: `data` is the base64 of bytes that are not JSON; the back end gets it as `b64data`. */
+  publish(spec: ChannelSpec): ((caller: ProxyCaller, request: { channel: string; data: JsonValue; binary?: boolean }) => Promise<ProxyOutcome<PublishProxyResult>>) | undefined;
   subRefresh(spec: ChannelSpec): ((caller: ProxyCaller, request: { channel: string }) => Promise<ProxyOutcome<RefreshProxyResult>>) | undefined;
   rpc(method: string): ((caller: ProxyCaller, request: { method: string; data?: JsonValue }) => Promise<ProxyOutcome<RpcProxyResult>>) | undefined;
   /** Lower-cased request headers some proxy forwards: the only ones a connection keeps. */

@@ -131,7 +131,10 @@ export function createEventProxies(config: RealtimeConfig, services: ProxyServic
     },
     publish(spec) {
       const proxy = channelProxy(spec, 'publish');
-      return proxy && ((caller, request) => ask(proxy.client, proxy.config, decodePublish, () => ({ channel: request.channel, ...proxy.client.payload('data', request.data) }))(caller));
+      // Binary data is base64 already: it goes as `b64data` whatever `binary_encoding` says.
+      return proxy && ((caller, request) => ask(proxy.client, proxy.config, decodePublish, () => ({
+        channel: request.channel, ...(request.binary ? { b64data: request.data } : proxy.client.payload('data', request.data)),
+      }))(caller));
     },
     subRefresh(spec) {
       const proxy = channelProxy(spec, 'sub_refresh');

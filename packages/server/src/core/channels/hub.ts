@@ -1,4 +1,4 @@
-import { fossilDeltaPublication, fossilDeltaPublications, type ClientInfo, type JsonValue, type Publication, type StreamPosition } from '@renum-realtime/protocol';
+import { fossilDeltaPublication, fossilDeltaPublications, type ClientInfo, type Publication, type StreamPosition } from '@renum-realtime/protocol';
 import type { Broker, BrokerEventHandler, Idempotency } from '../../broker/broker.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics/metrics.js';
@@ -48,8 +48,8 @@ interface ChannelMembers {
   /** Live members per native fan-out (Bun's topics): they get one publish per publication. */
   topics: Map<FanOut, { codec: SessionCodec; count: number }>;
   topicMembers: number;
-  /** The data of the last publication delivered here: the base of the next delta. */
-  previousData?: JsonValue;
+  /** The last publication delivered here: the base of the next delta. */
+  previous?: Publication;
 }
 
 /** Live members that share a fan-out and an encoding: one frame, one broadcast. */
@@ -189,17 +189,17 @@ export class Hub implements BrokerEventHandler {
   private deliver(channel: string, delivered: Publication): void {
     const entry = this.channels.get(channel);
     if (!entry) return;
-    const previousData = entry.previousData;
-    entry.previousData = delivered.data;
+    const previous = entry.previous;
+    entry.previous = delivered;
     const publication = withoutDeltaFlag(delivered);
-    const patchable = delivered.delta === true && previousData !== undefined;
+    const patchable = delivered.delta === true && previous !== undefined;
     let receivers = 0;
     const frames = new Map<string, Frame>();
     const frameFor = (codec: SessionCodec, shape: Shape): Frame => {
       const key = `${codec.name}/${shape}`;
       let frame = frames.get(key);
       if (frame === undefined) {
-        const shaped = shape === 'plain' ? publication : fossilDeltaPublication(codec.protocol, publication, shape === 'patch' ? previousData : undefined);
+        const shaped = shape === 'plain' ? publication : fossilDeltaPublication(codec.protocol, publication, shape === 'patch' ? previous : undefined);
         frames.set(key, (frame = codec.push(channel, 'pub', shaped)));
       }
       return frame;

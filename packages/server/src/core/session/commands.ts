@@ -19,11 +19,15 @@ export async function handlePublish(session: Session, request: CommandRequests['
   if (request.data === undefined) throw new CommandError(ErrorCodes.badRequest, 'publish without data');
   const resolved = resolveChannel(session, request.channel);
   const askProxy = session.ctx.proxies.publish(resolved);
+  // Only the protobuf decoder marks data as binary (a JSON client cannot claim bytes it did not send).
+  const binary = request.binary === true && session.codec.protocol === 'protobuf';
   // With a publish proxy the back end decides, and may rewrite the data, instead of allow_publish_*.
-  const answer = askProxy ? await proxyDecision(askProxy(session.caller, { channel: request.channel, data: request.data })) : undefined;
+  const answer = askProxy ? await proxyDecision(askProxy(session.caller, { channel: request.channel, data: request.data, ...(binary ? { binary } : {}) })) : undefined;
   const spec = answer ? resolved : authorized(session, request.channel, 'publish');
   const sub = session.subscriptions.get(request.channel);
-  const publication: Publication = { data: answer?.data !== undefined ? answer.data : request.data, info: sub ? session.subscriberInfo(sub) : session.clientInfo };
+  const publication: Publication = answer?.data !== undefined ? { data: answer.data } : { data: request.data };
+  if (answer?.data === undefined && binary) publication.binary = true;
+  publication.info = sub ? session.subscriberInfo(sub) : session.clientInfo;
   const target = answer?.skip_history ? { ...spec, options: { ...spec.options, history_size: 0 } } : spec;
   await session.ctx.hub.publish(target, publication, 'client');
   return { reply: session.codec.reply(id, 'publish', {}) };

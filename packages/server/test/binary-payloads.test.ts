@@ -1,0 +1,175 @@
+import { Centrifuge as ProtobufCentrifuge, type Options } from 'centrifuge/build/protobuf';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { follow, newClient, once, until } from './support/client.js';
+import { startGateway, TEST_API_KEY, type TestGateway } from './support/gateway.js';
+import { dropPrefix, redisUrl, startRedisGateway, uniquePrefix } from './support/redis.js';
+
+/**
+ * Binary payloads, as Centrifugo carries them: the API's `b64data`, and a protobuf client's publish
+ * of bytes that are not JSON. Protobuf clients get the bytes untouched, live, from history, after
+ * recovery and as fossil deltas; JSON clients get JSON text as JSON and other bytes as base64.
+ */
+
+const CONFIG = {
+  channel: {
+    namespaces: [{
+      name: 'bin', history_size: 100, history_ttl: '300s', force_recovery: true, allowed_delta_types: ['fossil'],
+      allow_subscribe_for_client: true, allow_publish_for_subscriber: true, allow_history_for_subscriber: true,
+    }],
+  },
+};
+
+/** Bytes that are no UTF-8 (0xff never is), like any protobuf-encoded message may be. */
+const notJson = (step: number): Uint8Array => Uint8Array.of(0x08, step, 0x12, 0x04, 0xff, 0xfe, 0x00, step, 0x1a, 0x02, 0x68, 0x69);
+const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+const asBytes = (data: unknown): number[] => [...(data as Uint8Array)];
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startGateway(CONFIG, undefined, { captureLogs: true });
+});
+afterAll(() => gw.close());
+
+function protobufClient(token: string, options: Partial<Options> = {}): ProtobufCentrifuge {
+  return new ProtobufCentrifuge(gw.url, { websocket: WebSocket, token, minReconnectDelay: 50, maxReconnectDelay: 500, timeout: 3000, ...options });
+}
+
+describe('b64data through the server API', () => {
+  it('reaches protobuf subscribers as the very bytes, and JSON subscribers as base64, or as JSON when the bytes are JSON text', async () => {
+    const channel = 'bin:api';
+    const pb = protobufClient(await gw.token('bin-pb'));
+    const json = newClient(gw.url, { token: await gw.token('bin-json') });
+    pb.connect();
+    json.connect();
+    const pbSub = await follow(pb, channel);
+    const jsonSub = await follow(json, channel);
+    await gw.api('publish', { channel, b64data: base64(notJson(1)) });
+    await gw.api('publish', { channel, b64data: base64(new TextEncoder().encode('{"step":2}')) });
+    await gw.api('broadcast', { channels: [channel], b64data: base64(notJson(3)) });
+    await until(() => pbSub.data.length === 3 && jsonSub.data.length === 3, 5000, 'three publications on both');
+    expect(pbSub.data.map(asBytes)).toEqual([asBytes(notJson(1)), [...new TextEncoder().encode('{"step":2}')], asBytes(notJson(3))]);
+    expect(jsonSub.data).toEqual([base64(notJson(1)), { step: 2 }, base64(notJson(3))]);
+    expect(pbSub.offsets).toEqual([1, 2, 3]);
+    // The API's own history gives binary data back as b64data.
+    const history = await gw.api('history', { channel, limit: 10 });
+    expect(history.publications.map((p: { b64data?: string; data?: unknown }) => p.b64data ?? p.data)).toEqual([
+      base64(notJson(1)), base64(new TextEncoder().encode('{"step":2}')), base64(notJson(3)),
+    ]);
+    pb.disconnect();
+    json.disconnect();
+  });
+
+  it('refuses b64data that is not standard base64, and a publish with neither data nor b64data, with error 107 naming the field, storing nothing', async () => {
+    for (const [body, message] of [
+      [{ channel: 'bin:bad', b64data: 'not base64!' }, /b64data must be standard base64/],
+      [{ channel: 'bin:bad', b64data: 'QUJD' + 'RA' }, /b64data must be standard base64/],
+      [{ channel: 'bin:bad' }, /data \(or b64data\) is required/],
+    ] as const) {
+      const response = await fetch(`${gw.gateway.apiUrl}/publish`, { method: 'POST', headers: { 'X-API-Key': TEST_API_KEY }, body: JSON.stringify(body) });
+      // As in Centrifugo, an API error is an HTTP 200 with an error body (unless http_api.error_mode is transport).
+      expect(response.status).toBe(200);
+      expect((await response.json()).error).toMatchObject({ code: 107, message: expect.stringMatching(message) });
+    }
+    expect((await gw.api('history', { channel: 'bin:bad', limit: 10 })).publications).toEqual([]);
+  });
+});
+
+describe('a protobuf client publishing bytes that are not JSON', () => {
+  it('publishes them as they are, readable from history, and recovered without a gap after a reconnect', async () => {
+    const channel = 'bin:client';
+    const publisher = protobufClient(await gw.token('bin-publisher'));
+    const reader = protobufClient(await gw.token('bin-reader'), { minReconnectDelay: 300, maxReconnectDelay: 400 });
+    publisher.connect();
+    reader.connect();
+    const pubSide = await follow(publisher, channel);
+    const { sub, data, offsets } = await follow(reader, channel);
+    await pubSide.sub.publish(notJson(1));
+    await until(() => data.length === 1, 5000, 'the first publication');
+    const resubscribed = once<{ recovered: boolean; wasRecovering: boolean }>(sub, 'subscribed', 5000);
+    await gw.api('disconnect', { user: 'bin-reader', disconnect: { code: 4000, reason: 'test reconnect' } });
+    for (let step = 2; step <= 4; step++) await pubSide.sub.publish(notJson(step));
+    expect(await resubscribed).toMatchObject({ wasRecovering: true, recovered: true });
+    await until(() => data.length === 4, 5000, 'the recovered publications');
+    expect(offsets).toEqual([1, 2, 3, 4]);
+    expect(data.map(asBytes)).toEqual([1, 2, 3, 4].map((step) => asBytes(notJson(step))));
+    const history = await pubSide.sub.history({ limit: 10 });
+    expect(history.publications.map((p) => asBytes(p.data))).toEqual([1, 2, 3, 4].map((step) => asBytes(notJson(step))));
+    publisher.disconnect();
+    reader.disconnect();
+  });
+
+  it('cannot be imitated by a JSON client: its "binary" flag is ignored and its data stays a JSON string', async () => {
+    const channel = 'bin:forged';
+    const json = newClient(gw.url, { token: await gw.token('bin-forger') });
+    json.connect();
+    const { data } = await follow(json, channel);
+    const pb = protobufClient(await gw.token('bin-forged-reader'));
+    pb.connect();
+    const pbSide = await follow(pb, channel);
+    // The SDK sends `{"publish":{"channel","data"}}`; a hand-made frame may add what it likes.
+    const ws = new WebSocket(gw.url);
+    await new Promise((resolve) => ws.once('open', resolve));
+    ws.send(`${JSON.stringify({ id: 1, connect: { token: await gw.token('bin-raw') } })}\n${JSON.stringify({ id: 2, subscribe: { channel } })}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    ws.send(JSON.stringify({ id: 3, publish: { channel, data: '%%% not base64', binary: true } }));
+    await until(() => data.length === 1 && pbSide.data.length === 1, 5000, 'the publication');
+    expect(data).toEqual(['%%% not base64']);
+    expect(JSON.parse(new TextDecoder().decode(pbSide.data[0] as Uint8Array))).toBe('%%% not base64');
+    ws.close();
+    json.disconnect();
+    pb.disconnect();
+  });
+});
+
+describe('binary data and fossil delta', () => {
+  it('rebuilds every binary publication from patches on the protobuf build, and every one on the JSON build', async () => {
+    const channel = 'bin:delta';
+    const pb = protobufClient(await gw.token('bin-delta-pb'));
+    const json = newClient(gw.url, { token: await gw.token('bin-delta-json') });
+    const pbData: unknown[] = [];
+    const jsonData: unknown[] = [];
+    pb.connect();
+    json.connect();
+    const pbSub = pb.newSubscription(channel, { delta: 'fossil' });
+    const jsonSub = json.newSubscription(channel, { delta: 'fossil' });
+    pbSub.on('publication', (ctx) => pbData.push(ctx.data));
+    jsonSub.on('publication', (ctx) => jsonData.push(ctx.data));
+    pbSub.subscribe();
+    jsonSub.subscribe();
+    await Promise.all([pbSub.ready(3000), jsonSub.ready(3000)]);
+    // A long payload with one byte changing per step, so that patches are smaller than it.
+    const payload = (step: number) => Uint8Array.from({ length: 200 }, (_, i) => (i === 100 ? step : (i * 7) % 256));
+    for (let step = 1; step <= 5; step++) await gw.api('publish', { channel, b64data: base64(payload(step)), delta: true });
+    await until(() => pbData.length === 5 && jsonData.length === 5, 5000, 'five publications on both');
+    expect(pbData.map(asBytes)).toEqual([1, 2, 3, 4, 5].map((step) => asBytes(payload(step))));
+    expect(jsonData).toEqual([1, 2, 3, 4, 5].map((step) => base64(payload(step))));
+    pb.disconnect();
+    json.disconnect();
+  });
+});
+
+describe('binary data on Redis', () => {
+  it('crosses nodes and comes back from the stream as the same bytes', async () => {
+    const url = await redisUrl();
+    const prefix = uniquePrefix('binary');
+    const a = await startRedisGateway({ url, prefix }, CONFIG);
+    const b = await startRedisGateway({ url, prefix }, CONFIG);
+    try {
+      const channel = 'bin:redis';
+      const reader = new ProtobufCentrifuge(b.url, { websocket: WebSocket, token: await b.token('bin-redis'), timeout: 3000 });
+      reader.connect();
+      const { data } = await follow(reader, channel);
+      await a.api('publish', { channel, b64data: base64(notJson(7)) });
+      await until(() => data.length === 1, 5000, 'the publication on the other node');
+      expect(asBytes(data[0])).toEqual(asBytes(notJson(7)));
+      const history = await reader.history(channel, { limit: 10 });
+      expect(history.publications.map((p) => asBytes(p.data))).toEqual([asBytes(notJson(7))]);
+      reader.disconnect();
+    } finally {
+      await a.close();
+      await b.close();
+      await dropPrefix(url, prefix);
+    }
+  });
+});
