@@ -127,4 +127,26 @@ describe('hub', () => {
     hub.remove('runs', viaTopic);
     expect(calls.at(-1)).toBe('unsubscribe runs');
   });
+
+  it('lets a later member read its position only once the node is subscribed at the broker', async () => {
+    // On Redis the first member's SUBSCRIBE takes a round trip; a member that read its position
+    // meanwhile would miss what is published before the subscription is in place.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const broker = new (class extends MemoryBroker {
+      override async subscribe(): Promise<void> {
+        await gate;
+      }
+    })();
+    const hub = new Hub(broker, new Metrics(), createLogger('silent'), 1024);
+    const { member } = setup();
+    const order: string[] = [];
+    const first = hub.add('news', member(WRITE_EACH), false).then(() => order.push('first'));
+    const second = hub.add('news', member(WRITE_EACH), false).then(() => order.push('second'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(order).toEqual([]);
+    open();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first', 'second']);
+  });
 });

@@ -50,6 +50,11 @@ interface ChannelMembers {
   topicMembers: number;
   /** The last publication delivered here: the base of the next delta. */
   previous?: Publication;
+  /**
+   * The node's broker subscription to the channel, made by its first member. Every member waits
+   * for it: a position read before it is in place misses what is published in between.
+   */
+  subscribed: Promise<void>;
 }
 
 /** Live members that share a fan-out and an encoding: one frame, one broadcast. */
@@ -124,13 +129,15 @@ export class Hub implements BrokerEventHandler {
    */
   async add(channel: string, member: HubMember, joinLeave: boolean, delta = false): Promise<void> {
     let entry = this.channels.get(channel);
-    const first = !entry;
-    if (!entry) this.channels.set(channel, (entry = { members: new Map(), buffering: 0, topics: new Map(), topicMembers: 0 }));
+    if (!entry) {
+      const subscribed = this.broker.subscribe(channel);
+      this.channels.set(channel, (entry = { members: new Map(), buffering: 0, topics: new Map(), topicMembers: 0, subscribed }));
+    }
     const previous = entry.members.get(member);
     if (previous) this.leave(channel, member, previous, entry);
     entry.members.set(member, { live: false, pending: [], joinLeave, delta, hasBase: false, inTopic: false });
     entry.buffering++;
-    if (first) await this.broker.subscribe(channel);
+    await entry.subscribed;
   }
 
   /**
