@@ -149,4 +149,35 @@ describe('hub', () => {
     await Promise.all([first, second]);
     expect(order).toEqual(['first', 'second']);
   });
+
+  it('shares identical stream reads of members joining in one turn, and never lets a member join a read already under way', async () => {
+    const reads: string[] = [];
+    const broker = new (class extends MemoryBroker {
+      override history(...args: Parameters<MemoryBroker['history']>) {
+        reads.push(`since ${args[1].since?.offset}`);
+        return super.history(...args);
+      }
+    })();
+    const hub = new Hub(broker, new Metrics(), createLogger('silent'), 1024);
+    const options = { size: 100, ttl: 60_000, metaTtl: 60_000 };
+    let epoch = '';
+    for (let n = 1; n <= 3; n++) epoch = (await broker.publish('runs', { data: { n } }, options))!.epoch;
+    const { member } = setup();
+    const members = Array.from({ length: 10 }, () => member(WRITE_EACH));
+    for (const m of members) await hub.add('runs', m, false);
+    // A reconnect storm: all of them recover from offset 1 in the same turn.
+    const pages = await Promise.all(members.map(() => hub.readStream('runs', { since: { offset: 1, epoch }, limit: 301 }, options)));
+    expect(reads).toEqual(['since 1']);
+    for (const page of pages) expect(page.publications.map((p) => p.offset)).toEqual([2, 3]);
+    // A read in flight is not joined: the later member's read starts after it asked.
+    const inFlight = hub.readStream('runs', { since: { offset: 1, epoch }, limit: 301 }, options);
+    await new Promise((resolve) => setImmediate(resolve));
+    const late = member(WRITE_EACH);
+    await hub.add('runs', late, false);
+    await broker.publish('runs', { data: { n: 4 } }, options);
+    const [early, later] = await Promise.all([inFlight, hub.readStream('runs', { since: { offset: 1, epoch }, limit: 301 }, options)]);
+    expect(reads).toEqual(['since 1', 'since 1', 'since 1']);
+    expect(early.publications.map((p) => p.offset)).toEqual([2, 3]);
+    expect(later.publications.map((p) => p.offset)).toEqual([2, 3, 4]);
+  });
 });

@@ -1,10 +1,11 @@
 import { fossilDeltaPublication, fossilDeltaPublications, type ClientInfo, type Publication, type StreamPosition } from '@renum-realtime/protocol';
-import type { Broker, BrokerEventHandler, Idempotency } from '../../broker/broker.js';
+import type { Broker, BrokerEventHandler, HistoryOptions, HistoryPage, HistoryQuery, Idempotency } from '../../broker/broker.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { SessionCodec } from '../codec.js';
 import type { FanOut, Frame, Transport } from '../transport.js';
 import { historyOptions, type ChannelSpec } from './namespace.js';
+import { SharedReads } from './shared-reads.js';
 
 /** A local subscriber as the hub sees it: where to write, how to encode, and how to shed it. */
 export interface HubMember {
@@ -98,13 +99,24 @@ function usesTopics(member: HubMember, membership: Membership): boolean {
  */
 export class Hub implements BrokerEventHandler {
   private readonly channels = new Map<string, ChannelMembers>();
+  private readonly reads: SharedReads;
 
   constructor(
     private readonly broker: Broker,
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly queueMaxSize: number,
-  ) {}
+  ) {
+    this.reads = new SharedReads(broker);
+  }
+
+  /**
+   * Reads the channel's stream for a member that `add` has registered (and that waits in
+   * buffering mode), sharing identical reads of joining members (see `SharedReads`).
+   */
+  readStream(channel: string, query: HistoryQuery, options: HistoryOptions): Promise<HistoryPage> {
+    return this.reads.history(channel, query, options);
+  }
 
   /**
    * Appends to the channel's stream (when it keeps history) and delivers on every node. A delta

@@ -53,7 +53,7 @@ async function position(session: Session, spec: ChannelSpec, setup: SubscribeSet
   const recoverable = options.force_recovery || (options.allow_recovery && !!setup.requestRecoverable);
   const positioned = recoverable || options.force_positioning || (options.allow_positioning && !!setup.requestPositioned);
   if (!positioned) return { result: {} };
-  const { broker, config } = session.ctx;
+  const { hub, config } = session.ctx;
   const historyOptions = historyOptionsOf(options);
   const result: SubscribeResult = { positioned: true };
   if (recoverable) result.recoverable = true;
@@ -62,11 +62,11 @@ async function position(session: Session, spec: ChannelSpec, setup: SubscribeSet
     const max = config.client.recovery_max_publication_limit;
     let page: HistoryPage | undefined;
     try {
-      page = await broker.history(spec.name, { since: { offset, epoch }, limit: max + 1 }, historyOptions);
+      page = await hub.readStream(spec.name, { since: { offset, epoch }, limit: max + 1 }, historyOptions);
     } catch (error) {
       if (!(error instanceof UnrecoverablePositionError)) throw error;
     }
-    if (!page) page = await broker.history(spec.name, { limit: 0 }, historyOptions);
+    if (!page) page = await hub.readStream(spec.name, { limit: 0 }, historyOptions);
     const top = page.position.offset;
     const pubs = page.publications;
     // A position the broker vouches for across a failover (a new epoch, nothing lost) recovers too.
@@ -84,7 +84,7 @@ async function position(session: Session, spec: ChannelSpec, setup: SubscribeSet
     }
     return { result, covered: top };
   }
-  const page = await broker.history(spec.name, { limit: 0 }, historyOptions);
+  const page = await hub.readStream(spec.name, { limit: 0 }, historyOptions);
   result.epoch = page.position.epoch;
   if (page.position.offset > 0) result.offset = page.position.offset;
   return { result, covered: page.position.offset };
