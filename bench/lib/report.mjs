@@ -10,6 +10,7 @@ export function percentiles(samples) {
 /** Columns of the table: where the figure sits in a peer's result, how to print it. */
 export const COLUMNS = [
   { title: 'connect/s', get: (r) => r.connect?.perSecond, format: (v) => kilo(v) },
+  { title: 'srv µs/conn', get: (r) => r.connect?.serverMicrosPerConnection, format: (v) => v.toFixed(0) },
   { title: 'conn fail', get: (r) => r.connect?.failed, format: (v) => String(v), noRatio: true },
   { title: 'KiB/conn', get: (r) => r.memory?.kibPerConnection, format: (v) => v.toFixed(1) },
   { title: 'deliveries/s', get: (r) => r.fanout?.deliveriesPerSecond, format: (v) => kilo(v) },

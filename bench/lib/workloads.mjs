@@ -9,6 +9,7 @@ const target = (peer) => ({ host: peer.host, port: peer.port, path: peer.path, p
 
 /** Connect workload: `count` subscribers (JWT connect + subscribe for the gateway), `concurrency` in flight per worker. */
 export async function connectSubscribers(pool, peer, settings) {
+  const cpuBefore = cpuSeconds(peer.pid);
   const answers = await pool.connect(target(peer), settings.subscribers, {
     concurrency: settings.connectConcurrency,
     sampleEvery: settings.sampleEvery,
@@ -19,7 +20,10 @@ export async function connectSubscribers(pool, peer, settings) {
   const failed = answers.reduce((s, a) => s + a.failed, 0);
   const ms = Math.max(...answers.map((a) => a.ms));
   const errors = Object.assign({}, ...answers.map((a) => a.errors));
-  return { connected, failed, ms, perSecond: connected / (ms / 1000), errors };
+  // The server's own CPU per connection: on a small machine the load generator shares the cores,
+  // and connects/s can be its limit rather than the server's.
+  const serverMicrosPerConnection = connected > 0 ? ((cpuSeconds(peer.pid) - cpuBefore) * 1e6) / connected : undefined;
+  return { connected, failed, ms, perSecond: connected / (ms / 1000), serverMicrosPerConnection, errors };
 }
 
 /** Idle memory: server RSS growth per connection, after the connections settle. */
