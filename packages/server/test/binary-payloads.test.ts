@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { follow, newClient, once, until } from './support/client.js';
 import { startGateway, TEST_API_KEY, type TestGateway } from './support/gateway.js';
+import { startBackend } from './support/backend.js';
 import { dropPrefix, redisUrl, startRedisGateway, uniquePrefix } from './support/redis.js';
 
 /**
@@ -119,6 +120,34 @@ describe('a protobuf client publishing bytes that are not JSON', () => {
     ws.close();
     json.disconnect();
     pb.disconnect();
+  });
+});
+
+describe('binary data and the publish proxy', () => {
+  it('sends a protobuf client\'s bytes to the back end as b64data, and publishes them as they are once it accepts', async () => {
+    const backend = await startBackend();
+    backend.on('/publish', () => ({ body: { result: {} } }));
+    const proxied = await startGateway({
+      channel: {
+        proxy: { publish: { endpoint: `${backend.url}/publish`, timeout: '1s' } },
+        namespaces: [{ name: 'checked', publish_proxy_enabled: true, allow_subscribe_for_client: true }],
+      },
+    });
+    try {
+      const client = new ProtobufCentrifuge(proxied.url, { websocket: WebSocket, token: await proxied.token('bin-proxied'), timeout: 3000 });
+      client.connect();
+      const { sub, data } = await follow(client, 'checked:run');
+      await sub.publish(notJson(9));
+      await until(() => data.length === 1, 5000, 'the accepted publication');
+      expect(asBytes(data[0])).toEqual(asBytes(notJson(9)));
+      const asked = backend.requests.find((request) => request.path === '/publish')!.body;
+      expect(asked).toMatchObject({ channel: 'checked:run', b64data: base64(notJson(9)) });
+      expect(asked.data).toBeUndefined();
+      client.disconnect();
+    } finally {
+      await proxied.close();
+      await backend.close();
+    }
   });
 });
 
