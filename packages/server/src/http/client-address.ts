@@ -30,8 +30,11 @@ export function trustedProxyProblem(entry: string): string | undefined {
  */
 export class ClientAddresses {
   private readonly trusted = new BlockList();
+  /** BlockList.check builds a SocketAddress per call: with no proxy to trust, every connect skips it. */
+  private readonly trustsNone: boolean;
 
   constructor(trustedProxies: readonly string[]) {
+    this.trustsNone = trustedProxies.length === 0;
     for (const entry of trustedProxies) {
       const [address, prefix] = entry.split('/') as [string, string | undefined];
       const kind = family(address)!;
@@ -43,7 +46,7 @@ export class ClientAddresses {
   of(peer: string | undefined, forwardedFor: string | readonly string[] | undefined): string | undefined {
     if (peer === undefined) return undefined;
     let client = plain(peer);
-    if (!this.isTrusted(client) || forwardedFor === undefined) return client;
+    if (this.trustsNone || forwardedFor === undefined || !this.isTrusted(client)) return client;
     const hops = (typeof forwardedFor === 'string' ? [forwardedFor] : forwardedFor).join(',').split(',').map((hop) => plain(hop.trim()));
     for (const hop of hops.reverse()) {
       // A hop that is no address cannot be named: the last proxy that forwarded it stands for it.
