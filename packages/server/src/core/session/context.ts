@@ -11,6 +11,7 @@ import type { NodeEvents } from '../events.js';
 import type { EventProxies, ProxyCaller } from '../proxy.js';
 import type { ConnectionMeta, Frame, Transport } from '../transport.js';
 import type { SessionRegistry } from './registry.js';
+import type { SessionSubscriptions } from './subscriptions.js';
 
 export interface RpcCall {
   user: string;
@@ -88,7 +89,7 @@ export interface SessionState extends HubMember {
   proxied: { meta?: JsonValue } | undefined;
   /** Who asks, as a proxy request names it. */
   readonly caller: ProxyCaller;
-  readonly subscriptions: Map<string, SessionSubscription>;
+  readonly subscriptions: SessionSubscriptions;
   readonly clientInfo: ClientInfo;
   subscriberInfo(sub: Pick<SessionSubscription, 'chanInfo'>): ClientInfo;
   /** Marks the session connected under this user and starts its ping schedule. */

@@ -1,0 +1,55 @@
+import type { SessionSubscription } from './context.js';
+
+/**
+ * A session's subscriptions by channel, with the Map operations the session uses. Most sessions
+ * hold one subscription: it is kept in two fields, and a Map (~150 bytes even when nearly empty)
+ * is made only for a second one.
+ */
+export class SessionSubscriptions {
+  private onlyChannel: string | undefined;
+  private only: SessionSubscription | undefined;
+  private many: Map<string, SessionSubscription> | undefined;
+
+  get size(): number {
+    if (this.many) return this.many.size;
+    return this.only ? 1 : 0;
+  }
+
+  get(channel: string): SessionSubscription | undefined {
+    if (this.many) return this.many.get(channel);
+    return channel === this.onlyChannel ? this.only : undefined;
+  }
+
+  has(channel: string): boolean {
+    return this.get(channel) !== undefined;
+  }
+
+  set(channel: string, subscription: SessionSubscription): void {
+    if (this.many) {
+      this.many.set(channel, subscription);
+    } else if (!this.only || channel === this.onlyChannel) {
+      this.onlyChannel = channel;
+      this.only = subscription;
+    } else {
+      this.many = new Map([[this.onlyChannel!, this.only], [channel, subscription]]);
+      this.onlyChannel = this.only = undefined;
+    }
+  }
+
+  delete(channel: string): boolean {
+    if (this.many) return this.many.delete(channel);
+    if (!this.only || channel !== this.onlyChannel) return false;
+    this.onlyChannel = this.only = undefined;
+    return true;
+  }
+
+  keys(): IterableIterator<string> {
+    if (this.many) return this.many.keys();
+    return (this.only ? [this.onlyChannel!] : []).values();
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, SessionSubscription]> {
+    if (this.many) return this.many.entries();
+    return (this.only ? [[this.onlyChannel!, this.only] as [string, SessionSubscription]] : []).values();
+  }
+}
