@@ -5,13 +5,13 @@ import type { RealtimeConfig } from '../../config/types.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Hub, HubMember } from '../channels/hub.js';
-import type { ChannelRegistry, ChannelSpec } from '../channels/namespace.js';
+import type { ChannelRegistry } from '../channels/namespace.js';
 import type { SessionCodec } from '../codec.js';
 import type { NodeEvents } from '../events.js';
 import type { EventProxies, ProxyCaller } from '../proxy.js';
 import type { ConnectionMeta, Frame, Transport } from '../transport.js';
 import type { SessionRegistry } from './registry.js';
-import type { SessionSubscriptions } from './subscriptions.js';
+import type { SessionSubscription, SessionSubscriptions } from './subscriptions.js';
 
 export interface RpcCall {
   user: string;
@@ -54,19 +54,6 @@ export interface SessionContext {
   forget(session: SessionState): void;
   /** Closes a user's connections on every node (but the whitelisted clients). */
   disconnectEverywhere(selector: { user: string; whitelist?: string[] }, disconnect: DisconnectCode): Promise<void>;
-}
-
-export interface SessionSubscription {
-  spec: ChannelSpec;
-  /** From the connection token's `channels`/`subs` or the server API, not a client subscribe. */
-  serverSide: boolean;
-  /** ms since epoch; undefined = the subscription token never expires. */
-  expiresAt?: number;
-  chanInfo?: JsonValue;
-  /** Set once this session is counted in presence and announced with a join. */
-  announced: boolean;
-  /** The subscribe proxy granted it with an expiry: the sub_refresh proxy prolongs it, not the client. */
-  refreshedByProxy?: boolean;
 }
 
 /**

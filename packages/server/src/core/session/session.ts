@@ -18,11 +18,11 @@ import { codecFor, type SessionCodec } from '../codec.js';
 import type { Connection, ConnectionMeta, Frame, Transport } from '../transport.js';
 import { handleHistory, handlePresence, handlePresenceStats, handlePublish, handleRpc, handleSend } from './commands.js';
 import { handleConnect, handleRefresh } from './connect.js';
-import type { CommandOutcome, SessionContext, SessionState, SessionSubscription } from './context.js';
+import type { CommandOutcome, SessionContext, SessionState } from './context.js';
 import type { ProxyCaller, ProxyOutcome } from '../proxy.js';
 import { CommandError, DisconnectError, proxyDecision, unidirectionalDisconnect } from './errors.js';
 import { TokenBucket } from './rate-limit.js';
-import { SessionSubscriptions } from './subscriptions.js';
+import { SessionSubscriptions, type SessionSubscription } from './subscriptions.js';
 import { handleSubRefresh, handleSubscribe, handleUnsubscribe } from './subscribe.js';
 
 type Handler<M extends keyof CommandRequests> = (session: SessionState, request: CommandRequests[M], id: number) => Promise<CommandOutcome>;

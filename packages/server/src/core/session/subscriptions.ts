@@ -1,4 +1,18 @@
-import type { SessionSubscription } from './context.js';
+import type { JsonValue } from '@renum-realtime/protocol';
+import type { ChannelSpec } from '../channels/namespace.js';
+
+export interface SessionSubscription {
+  spec: ChannelSpec;
+  /** From the connection token's `channels`/`subs` or the server API, not a client subscribe. */
+  serverSide: boolean;
+  /** ms since epoch; undefined = the subscription token never expires. */
+  expiresAt?: number;
+  chanInfo?: JsonValue;
+  /** Set once this session is counted in presence and announced with a join. */
+  announced: boolean;
+  /** The subscribe proxy granted it with an expiry: the sub_refresh proxy prolongs it, not the client. */
+  refreshedByProxy?: boolean;
+}
 
 /**
  * A session's subscriptions by channel, with the Map operations the session uses. Most sessions
