@@ -8,7 +8,7 @@ import { chooseSubprotocol, requestedProtocol, unidirectionalConnect } from './w
 
 /** The slice of Bun's API the adapter uses (bun-types is not a dependency of the Node build). */
 interface BunSocket {
-  data: { meta: ConnectionMeta; unidirectional: boolean; protocol: WireProtocol; connectParam: string | null; connection?: Connection; connectPending?: boolean };
+  data: BunWebSocketTransport;
   readonly readyState: number;
   send(message: Frame): number;
   close(code: number, reason: string): void;
@@ -18,7 +18,7 @@ interface BunSocket {
 }
 interface BunServer {
   readonly port: number;
-  upgrade(request: Request, options: { data: BunSocket['data']; headers?: Record<string, string> }): boolean;
+  upgrade(request: Request, options: { data: BunWebSocketTransport; headers?: Record<string, string> }): boolean;
   publish(topic: string, message: Frame): number;
   stop(closeActiveConnections?: boolean): Promise<void>;
   requestIP(request: Request): { address: string } | null;
@@ -27,25 +27,35 @@ declare const Bun: { serve(options: object): BunServer };
 
 const OPEN = 1;
 
+/**
+ * One connection's session side, made at the upgrade and handed to Bun as the socket's `data`: the
+ * socket's data and the transport are one object, not two.
+ */
 class BunWebSocketTransport implements Transport {
-  readonly emulation = false;
-  readonly pushesDisconnect = false;
+  /** Set when Bun opens the socket, before any message can arrive. */
+  ws!: BunSocket;
+  connection: Connection | undefined;
+  /** A unidirectional client's first message is its connect request when `cf_connect` was not given. */
+  connectPending: boolean;
 
   constructor(
-    readonly ws: BunSocket,
+    readonly meta: ConnectionMeta,
+    readonly unidirectional: boolean,
+    readonly protocol: WireProtocol,
     readonly fanOut: FanOut,
-  ) {}
-
-  get meta(): ConnectionMeta {
-    return this.ws.data.meta;
+    /** `cf_connect`, read when the socket opens and then dropped. */
+    public connectParam: string | null,
+  ) {
+    this.connectPending = unidirectional && connectParam === null;
   }
 
-  get unidirectional(): boolean {
-    return this.ws.data.unidirectional;
+  // Constants on the prototype, not fields of every connection.
+  get emulation(): boolean {
+    return false;
   }
 
-  get protocol(): WireProtocol {
-    return this.ws.data.protocol;
+  get pushesDisconnect(): boolean {
+    return false;
   }
 
   get name() {
@@ -72,7 +82,9 @@ class BunWebSocketTransport implements Transport {
  * over its own topics (protobuf ones are prefixed): no socket ever gets the other's frame.
  * Unidirectional clients encode pushes differently, so they are written one by one.
  */
-function bunFanOuts(server: () => BunServer): { unidirectional: FanOut } & Record<WireProtocol, FanOut> {
+type BunFanOuts = { unidirectional: FanOut } & Record<WireProtocol, FanOut>;
+
+function bunFanOuts(server: () => BunServer): BunFanOuts {
   const socketOf = (transport: Transport) => (transport as BunWebSocketTransport).ws;
   const broadcast: FanOut['broadcast'] = (frame, transports) => {
     for (const transport of transports) transport.write(frame);
@@ -111,12 +123,13 @@ function connectionMeta(request: Request, remoteAddress: string | undefined, kee
 }
 
 /** Upgrades an admitted request; Bun answers the handshake itself. */
-function upgradeToWebSocket(request: Request, bun: BunServer, url: URL, unidirectional: boolean, remoteAddress: string | undefined, keepHeaders: ReadonlySet<string>): Response | undefined {
+function upgradeToWebSocket(request: Request, bun: BunServer, url: URL, unidirectional: boolean, remoteAddress: string | undefined, keepHeaders: ReadonlySet<string>, fanOuts: BunFanOuts): Response | undefined {
   const offered = new Set((request.headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim()));
   const subprotocol = chooseSubprotocol(offered, unidirectional);
   const headers: Record<string, string> = subprotocol ? { 'Sec-WebSocket-Protocol': subprotocol } : {};
   const protocol = unidirectional ? 'json' : requestedProtocol(url, subprotocol ?? '');
-  const data = { meta: connectionMeta(request, remoteAddress, keepHeaders), unidirectional, protocol, connectParam: url.searchParams.get('cf_connect') };
+  const fanOut = unidirectional ? fanOuts.unidirectional : fanOuts[protocol];
+  const data = new BunWebSocketTransport(connectionMeta(request, remoteAddress, keepHeaders), unidirectional, protocol, fanOut, url.searchParams.get('cf_connect'));
   if (bun.upgrade(request, { data, headers })) return undefined;
   return new Response('expected a WebSocket upgrade', { status: 400 });
 }
@@ -154,7 +167,7 @@ export function bunRuntime(): Runtime {
           }
           return admission.admit(endpoint, origin, remoteAddress).then((refusal) => {
             if (refusal) return plain(refusal.status, refusal.body);
-            return upgradeToWebSocket(request, bun, url, endpoint === 'uni_websocket', remoteAddress, node.proxies.forwardedHeaders);
+            return upgradeToWebSocket(request, bun, url, endpoint === 'uni_websocket', remoteAddress, node.proxies.forwardedHeaders, fanOuts);
           });
         },
         websocket: {
@@ -165,11 +178,12 @@ export function bunRuntime(): Runtime {
           // Liveness is the session's job (protocol pings, idle timeout), not the socket's.
           idleTimeout: 0,
           open(ws: BunSocket) {
-            const { unidirectional, protocol, connectParam } = ws.data;
-            const transport = new BunWebSocketTransport(ws, unidirectional ? fanOuts.unidirectional : fanOuts[protocol]);
-            const connection = (ws.data.connection = node.accept(transport));
-            ws.data.connectPending = unidirectional && connectParam === null;
-            if (unidirectional && connectParam !== null) unidirectionalConnect(connection, (d) => transport.close(d), connectParam, log);
+            const transport = ws.data;
+            transport.ws = ws;
+            const connection = (transport.connection = node.accept(transport));
+            const { connectParam } = transport;
+            transport.connectParam = null;
+            if (transport.unidirectional && connectParam !== null) unidirectionalConnect(connection, (d) => transport.close(d), connectParam, log);
           },
           message(ws: BunSocket, message: string | Uint8Array) {
             const { connection } = ws.data;

@@ -11,11 +11,17 @@ import { chooseSubprotocol, requestedProtocol, unidirectionalConnect } from './w
 /** A peer that ignores our close frame is cut after this long. */
 const CLOSE_GRACE_MS = 5_000;
 
-/** The session side of a socket, found by the listeners below without a closure per connection. */
-const TRANSPORT = Symbol('transport');
+/**
+ * The sockets `ws` makes for us: the session side is a field of their own, found by the listeners
+ * below without a closure per connection, and declared in the class so that it is not a property
+ * added later (which would give every socket an extra out-of-object property store).
+ */
+class GatewayWebSocket extends WebSocket {
+  transport: WebSocketTransport | undefined = undefined;
+}
 
 /** `ws` keeps the TCP socket here; writing a pre-framed buffer to it skips per-socket framing. */
-type WsInternals = WebSocket & { _socket: Duplex | null; [TRANSPORT]?: WebSocketTransport };
+type WsInternals = GatewayWebSocket & { _socket: Duplex | null };
 
 /**
  * An unmasked, final frame (RFC 6455 §5.2): text (0x81) for JSON, binary (0x82) for protobuf.
@@ -81,8 +87,15 @@ export const NODE_WS_FAN_OUT: FanOut = {
 };
 
 class WebSocketTransport implements Transport {
-  readonly emulation = false;
-  readonly pushesDisconnect = false;
+  // Constants on the prototype, not fields of every connection.
+  get emulation(): boolean {
+    return false;
+  }
+
+  get pushesDisconnect(): boolean {
+    return false;
+  }
+
   /** Set once the node accepted the connection, before any message can arrive. */
   connection!: Connection;
   /** A unidirectional client's first message is its connect request; the rest is dropped. */
@@ -138,7 +151,7 @@ class WebSocketTransport implements Transport {
 }
 
 // Shared by every socket (`this` is the WebSocket): a connection costs no closures of its own.
-const transportOf = (ws: WebSocket): WebSocketTransport => (ws as WsInternals)[TRANSPORT]!;
+const transportOf = (ws: WebSocket): WebSocketTransport => (ws as GatewayWebSocket).transport!;
 function onMessage(this: WebSocket, data: Buffer): void {
   transportOf(this).received(data);
 }
@@ -185,6 +198,7 @@ export function attachWebSocketEndpoints(server: Server, admission: Admission, e
       maxPayload: websocket.compression ? decompressedSizeLimit(websocket) : maxPayload,
       perMessageDeflate,
       clientTracking: false,
+      WebSocket: GatewayWebSocket,
       handleProtocols: (protocols) => chooseSubprotocol(protocols, unidirectional) ?? false,
     });
   const servers = { websocket: serverFor(config.websocket.message_size_limit, false), uni_websocket: serverFor(config.uni_websocket.message_size_limit, true) };
@@ -222,7 +236,7 @@ export function attachWebSocketEndpoints(server: Server, admission: Admission, e
     const compressed = (ws as WsInternals & { _extensions: Record<string, unknown> })._extensions['permessage-deflate'] !== undefined;
     const transport = new WebSocketTransport(ws, meta, unidirectional, compressed ? WRITE_EACH : NODE_WS_FAN_OUT, protocol, log);
     transport.connection = node.accept(transport);
-    ws[TRANSPORT] = transport;
+    ws.transport = transport;
     if (connectParam !== null) transport.connectOnce(connectParam);
     ws.on('message', onMessage);
     ws.on('close', onClose);

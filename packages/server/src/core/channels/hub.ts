@@ -39,6 +39,12 @@ interface Membership {
   inTopic: boolean;
 }
 
+/**
+ * What a live member holds back: nothing, ever (only members still buffering are given
+ * publications to keep), so all of them share one empty array instead of keeping one each.
+ */
+const NOTHING_PENDING: Publication[] = Object.freeze([]) as unknown as Publication[];
+
 /** How a publication is encoded for a group of members. */
 type Shape = 'plain' | 'full' | 'patch';
 
@@ -163,7 +169,7 @@ export class Hub implements BrokerEventHandler {
     const membership = entry?.members.get(member);
     if (!entry || !membership) return [];
     const pending = membership.pending;
-    membership.pending = [];
+    membership.pending = NOTHING_PENDING;
     if (!membership.live) {
       membership.live = true;
       entry.buffering--;

@@ -5,12 +5,13 @@ import type { RealtimeConfig } from '../../config/types.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Hub, HubMember } from '../channels/hub.js';
-import type { ChannelRegistry, ChannelSpec } from '../channels/namespace.js';
+import type { ChannelRegistry } from '../channels/namespace.js';
 import type { SessionCodec } from '../codec.js';
 import type { NodeEvents } from '../events.js';
 import type { EventProxies, ProxyCaller } from '../proxy.js';
 import type { ConnectionMeta, Frame, Transport } from '../transport.js';
 import type { SessionRegistry } from './registry.js';
+import type { SessionSubscription, SessionSubscriptions } from './subscriptions.js';
 
 export interface RpcCall {
   user: string;
@@ -55,19 +56,6 @@ export interface SessionContext {
   disconnectEverywhere(selector: { user: string; whitelist?: string[] }, disconnect: DisconnectCode): Promise<void>;
 }
 
-export interface SessionSubscription {
-  spec: ChannelSpec;
-  /** From the connection token's `channels`/`subs` or the server API, not a client subscribe. */
-  serverSide: boolean;
-  /** ms since epoch; undefined = the subscription token never expires. */
-  expiresAt?: number;
-  chanInfo?: JsonValue;
-  /** Set once this session is counted in presence and announced with a join. */
-  announced: boolean;
-  /** The subscribe proxy granted it with an expiry: the sub_refresh proxy prolongs it, not the client. */
-  refreshedByProxy?: boolean;
-}
-
 /**
  * A session as the command handlers see it. The handlers live beside the session but depend on
  * this interface, not on the class, so the session module imports them and not the reverse.
@@ -88,7 +76,7 @@ export interface SessionState extends HubMember {
   proxied: { meta?: JsonValue } | undefined;
   /** Who asks, as a proxy request names it. */
   readonly caller: ProxyCaller;
-  readonly subscriptions: Map<string, SessionSubscription>;
+  readonly subscriptions: SessionSubscriptions;
   readonly clientInfo: ClientInfo;
   subscriberInfo(sub: Pick<SessionSubscription, 'chanInfo'>): ClientInfo;
   /** Marks the session connected under this user and starts its ping schedule. */

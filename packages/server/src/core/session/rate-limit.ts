@@ -1,20 +1,20 @@
-/** Token bucket per connection: `perSecond` sustained, `burst` at once. */
+/**
+ * Token bucket per connection: `perSecond` sustained, `burst` at once. The limits are passed to
+ * `take` rather than kept, so no connection holds its own copy of the config.
+ */
 export class TokenBucket {
   private tokens: number;
   private refilledAt = Date.now();
   /** Commands refused since the connection opened. */
   rejected = 0;
 
-  constructor(
-    private readonly perSecond: number,
-    private readonly burst: number,
-  ) {
+  constructor(burst: number) {
     this.tokens = burst;
   }
 
-  take(now: number): boolean {
-    if (this.perSecond <= 0) return true;
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.perSecond);
+  take(now: number, perSecond: number, burst: number): boolean {
+    if (perSecond <= 0) return true;
+    this.tokens = Math.min(burst, this.tokens + ((now - this.refilledAt) / 1000) * perSecond);
     this.refilledAt = now;
     if (this.tokens >= 1) {
       this.tokens -= 1;

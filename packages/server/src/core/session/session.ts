@@ -18,10 +18,11 @@ import { codecFor, type SessionCodec } from '../codec.js';
 import type { Connection, ConnectionMeta, Frame, Transport } from '../transport.js';
 import { handleHistory, handlePresence, handlePresenceStats, handlePublish, handleRpc, handleSend } from './commands.js';
 import { handleConnect, handleRefresh } from './connect.js';
-import type { CommandOutcome, SessionContext, SessionState, SessionSubscription } from './context.js';
+import type { CommandOutcome, SessionContext, SessionState } from './context.js';
 import type { ProxyCaller, ProxyOutcome } from '../proxy.js';
 import { CommandError, DisconnectError, proxyDecision, unidirectionalDisconnect } from './errors.js';
 import { TokenBucket } from './rate-limit.js';
+import { SessionSubscriptions, type SessionSubscription } from './subscriptions.js';
 import { handleSubRefresh, handleSubscribe, handleUnsubscribe } from './subscribe.js';
 
 type Handler<M extends keyof CommandRequests> = (session: SessionState, request: CommandRequests[M], id: number) => Promise<CommandOutcome>;
@@ -43,6 +44,20 @@ const handlers: { [M in keyof CommandRequests]: Handler<M> } = {
 type State = 'connecting' | 'connected' | 'closed';
 
 /**
+ * What few sessions ever set, kept out of the Session itself so an idle connection carries one
+ * field for all of them: each own property costs every connection 8 bytes, set or not.
+ */
+interface SessionRarities {
+  sessionId?: string;
+  proxied?: { meta?: JsonValue };
+  closeCode?: { code: number; reason: string };
+  /** Command errors allowed: `max_command_errors` in any 10 s, else 3509; made at the first error. */
+  errorBudget?: TokenBucket;
+  /** Server-side refreshes in flight or waiting for a retry: "" for the connection, else a channel. */
+  refreshes?: Map<string, { inFlight: boolean; retryAt: number }>;
+}
+
+/**
  * One client connection over any transport: reads frames in order, runs their commands, writes
  * the replies of a frame as one frame, and keeps the connection alive (pings, token expiry,
  * idleness). What it writes goes through its codec, so the same session serves bidirectional and
@@ -53,33 +68,50 @@ export class Session implements HubMember, SessionState, Connection {
   user = '';
   connInfo: JsonValue | undefined;
   expiresAt: number | undefined;
-  proxied: { meta?: JsonValue } | undefined;
-  readonly sessionId: string | undefined;
   readonly codec: SessionCodec;
-  readonly subscriptions = new Map<string, SessionSubscription>();
+  readonly subscriptions = new SessionSubscriptions();
   readonly connectedAt = Date.now();
   bytesIn = 0;
   bytesOut = 0;
   private state: State = 'connecting';
   private inbox: Promise<void> = Promise.resolve();
   private readonly rateLimit: TokenBucket;
-  /** Command errors allowed: `max_command_errors` in any 10 s, else 3509; made at the first error. */
-  private errorBudget: TokenBucket | undefined;
   private lastActivity = Date.now();
   private nextPingAt = 0;
   private pongDeadline = 0;
-  private closeCode: { code: number; reason: string } | undefined;
-  /** Server-side refreshes in flight or waiting for a retry: "" for the connection, else a channel. */
-  private refreshes: Map<string, { inFlight: boolean; retryAt: number }> | undefined;
+  private rare: SessionRarities | undefined;
 
   constructor(
     readonly transport: Transport,
     readonly ctx: SessionContext,
   ) {
-    const { command_rate_limit: limit } = ctx.config.client;
-    this.rateLimit = new TokenBucket(limit.per_second, limit.burst);
+    this.rateLimit = new TokenBucket(ctx.config.client.command_rate_limit.burst);
     this.codec = codecFor(transport.unidirectional, transport.protocol);
-    if (transport.emulation || transport.unidirectional) this.sessionId = randomUUID();
+    if (transport.emulation || transport.unidirectional) this.rare = { sessionId: randomUUID() };
+  }
+
+  get sessionId(): string | undefined {
+    return this.rare?.sessionId;
+  }
+
+  get proxied(): { meta?: JsonValue } | undefined {
+    return this.rare?.proxied;
+  }
+
+  set proxied(proxied: { meta?: JsonValue } | undefined) {
+    this.rarities().proxied = proxied;
+  }
+
+  private rarities(): SessionRarities {
+    return (this.rare ??= {});
+  }
+
+  private get closeCode(): { code: number; reason: string } | undefined {
+    return this.rare?.closeCode;
+  }
+
+  private set closeCode(closeCode: { code: number; reason: string }) {
+    this.rarities().closeCode = closeCode;
   }
 
   get meta(): ConnectionMeta {
@@ -269,14 +301,14 @@ export class Session implements HubMember, SessionState, Connection {
    * A temporary failure is asked again a second later; the expiry's close delay bounds it all.
    */
   private refreshByProxy<R extends { expired?: boolean }>(key: string, now: number, ask: () => Promise<ProxyOutcome<R>>, prolong: (answer: R) => void, expire: () => void): void {
-    this.refreshes ??= new Map();
-    const state = this.refreshes.get(key) ?? { inFlight: false, retryAt: 0 };
+    const refreshes = (this.rarities().refreshes ??= new Map());
+    const state = refreshes.get(key) ?? { inFlight: false, retryAt: 0 };
     if (state.inFlight || now < state.retryAt) return;
     state.inFlight = true;
-    this.refreshes.set(key, state);
+    refreshes.set(key, state);
     proxyDecision(ask()).then(
       (answer) => {
-        this.refreshes?.delete(key);
+        refreshes.delete(key);
         if (this.isClosed) return;
         if (answer.expired) return expire();
         prolong(answer);
@@ -335,8 +367,9 @@ export class Session implements HubMember, SessionState, Connection {
     }
     metrics.commands.inc({ method: command.method });
     this.lastActivity = Date.now();
-    if (command.method !== 'connect' && !this.rateLimit.take(this.lastActivity)) {
-      if (this.rateLimit.rejected >= this.ctx.config.client.command_rate_limit.disconnect_after) {
+    const commandLimit = this.ctx.config.client.command_rate_limit;
+    if (command.method !== 'connect' && !this.rateLimit.take(this.lastActivity, commandLimit.per_second, commandLimit.burst)) {
+      if (this.rateLimit.rejected >= commandLimit.disconnect_after) {
         log.warn({ client: this.clientId, user: this.user, reason: 'too_many_requests' }, 'command rate limit: disconnecting');
         this.flushThenDisconnect(replies, DisconnectCodes.tooManyRequests);
         return undefined;
@@ -400,8 +433,8 @@ export class Session implements HubMember, SessionState, Connection {
 
   private spendErrorBudget(): boolean {
     const errors = this.ctx.config.client.max_command_errors;
-    this.errorBudget ??= new TokenBucket(errors / 10, errors);
-    return this.errorBudget.take(Date.now());
+    const budget = (this.rarities().errorBudget ??= new TokenBucket(errors));
+    return budget.take(Date.now(), errors / 10, errors);
   }
 
   /** A pong answers the outstanding ping; a pong nobody asked for is a protocol violation (3501). */

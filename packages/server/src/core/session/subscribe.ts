@@ -111,7 +111,7 @@ function epochMatches(requested: string, current: string): boolean {
 export async function subscribeChannel(session: Session, channelSpec: ChannelSpec, setup: SubscribeSetup): Promise<{ result: SubscribeResult; release: () => void }> {
   const { hub, broker, presence, metrics } = session.ctx;
   const options = applyOverride(channelSpec.options, setup.override);
-  const spec = { ...channelSpec, options };
+  const spec = options === channelSpec.options ? channelSpec : { ...channelSpec, options };
   // As Centrifugo: a delta type the namespace does not allow gives a plain subscription, not an error.
   const delta = setup.delta === true && options.allowed_delta_types.includes('fossil');
   const channel = spec.name;
