@@ -82,8 +82,11 @@ export class RealtimeNode implements SessionContext {
   readonly sessions = new SessionRegistry<Session>();
   readonly events: NodeEvents;
   readonly proxies: EventProxies;
-  /** Every open connection's session, connected or not yet. */
-  private readonly open = new Set<Session>();
+  /**
+   * Open connections whose session is not connected yet; connected ones are in `sessions`. Each
+   * session is in one of the two, so an idle connection costs one collection entry, not two.
+   */
+  private readonly connecting = new Set<Session>();
   private sweeper: NodeJS.Timeout | undefined;
   private draining = false;
 
@@ -125,13 +128,19 @@ export class RealtimeNode implements SessionContext {
   /** A transport has a new connection; it reports frames and its close to what this returns. */
   accept(transport: Transport): Connection {
     const session = new Session(transport, this);
-    this.open.add(session);
+    this.connecting.add(session);
     return session;
+  }
+
+  established(session: Session): void {
+    this.connecting.delete(session);
+    this.sessions.add(session);
   }
 
   /** Called by a session once it is closed. */
   forget(session: Session): void {
-    this.open.delete(session);
+    this.connecting.delete(session);
+    this.sessions.delete(session);
     this.updateGauges();
   }
 
@@ -217,9 +226,9 @@ export class RealtimeNode implements SessionContext {
   /** Drain: no new connections, every client told to reconnect elsewhere (3001), bounded wait. */
   async drain(timeoutMs = this.config.shutdown.timeout): Promise<void> {
     this.draining = true;
-    for (const session of this.open) session.disconnect(DisconnectCodes.shutdown);
+    for (const session of this.openSessions()) session.disconnect(DisconnectCodes.shutdown);
     const deadline = Date.now() + timeoutMs;
-    while (this.open.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (this.openSocketCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 
   async stop(): Promise<void> {
@@ -229,7 +238,13 @@ export class RealtimeNode implements SessionContext {
   }
 
   get openSocketCount(): number {
-    return this.open.size;
+    return this.connecting.size + this.sessions.size;
+  }
+
+  /** Every open connection's session, connected or not yet; closing one while iterating is safe. */
+  private *openSessions(): Generator<Session> {
+    yield* this.connecting;
+    yield* this.sessions.all();
   }
 
   private deliverLocally(sessionId: string, frame: Frame): boolean {
@@ -241,7 +256,7 @@ export class RealtimeNode implements SessionContext {
 
   private sweep(): void {
     const now = Date.now();
-    for (const session of this.open) session.tick(now);
+    for (const session of this.openSessions()) session.tick(now);
     this.updateGauges();
   }
 

@@ -83,7 +83,7 @@ export async function handleConnect(session: Session, request: CommandRequests['
   session.connInfo = claims.info;
   session.expiresAt = claims.expiresAt !== undefined && !limits.insecure ? claims.expiresAt * 1000 : undefined;
   session.establish(claims.user, now);
-  sessions.add(session);
+  session.ctx.established(session);
   const transport = session.transport;
   metrics.connections.inc({ transport: transport.name });
   log.info({ event: 'connect', client: session.clientId, user: session.user, origin: session.meta.origin, user_agent: session.meta.userAgent, name: request.name, transport: transport.name }, 'client connected');

@@ -50,6 +50,8 @@ export interface SessionContext {
   /** The application back end's say on connect, subscribe, publish, RPC and refresh. */
   readonly proxies: EventProxies;
   readonly version: string;
+  /** A session is connected: the node lists it by client id and user. */
+  established(session: SessionState): void;
   /** A session is closed and done: the node stops tracking it. */
   forget(session: SessionState): void;
   /** Closes a user's connections on every node (but the whitelisted clients). */
