@@ -49,6 +49,25 @@ describe('limits', () => {
     expect(await raw.closed).toEqual({ code: 3013, reason: 'too many requests' });
   });
 
+  it('gives an idle client its burst back, never more, and keeps counting what it was refused', async () => {
+    const gw = await gateway({ client: { command_rate_limit: { per_second: 10, burst: 3, disconnect_after: 2 }, max_commands_per_frame: 100 } });
+    const burst = async (raw: RawClient, first: number, count: number) => {
+      raw.send(Array.from({ length: count }, (_, i) => ({ id: first + i, presence_stats: { channel: 'chat:r' } })));
+      const replies = await Promise.all(Array.from({ length: count }, (_, i) => raw.next((m) => m.id === first + i)));
+      // Any answer but 111 (this channel's presence is off: 103) means the command got through.
+      return replies.map((m) => (m.error?.code === 111 ? 111 : 'ok'));
+    };
+    const idle = await connectedRaw(gw, 'idle');
+    expect(await burst(idle, 10, 3)).toEqual(['ok', 'ok', 'ok']);
+    // The sweeper (every second) finds the bucket full again and drops it; the next one starts at the burst.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await burst(idle, 20, 4)).toEqual(['ok', 'ok', 'ok', 111]);
+    // Refused once: the bucket is kept when it refills, so the second refusal closes the connection.
+    await new Promise((r) => setTimeout(r, 1500));
+    idle.send(Array.from({ length: 4 }, (_, i) => ({ id: 30 + i, presence_stats: { channel: 'chat:r' } })));
+    expect(await idle.closed).toEqual({ code: 3013, reason: 'too many requests' });
+  });
+
   it('answers 106 past the channel limit', async () => {
     const gw = await gateway({ client: { channel_limit: 2 } });
     const raw = await connectedRaw(gw, 'many');

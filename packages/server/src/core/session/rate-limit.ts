@@ -23,4 +23,9 @@ export class TokenBucket {
     this.rejected += 1;
     return false;
   }
+
+  /** Refilled to its burst with nothing ever refused: the same as a new bucket, so it can be dropped. */
+  isFull(now: number, perSecond: number, burst: number): boolean {
+    return this.rejected === 0 && this.tokens + ((now - this.refilledAt) / 1000) * perSecond >= burst;
+  }
 }

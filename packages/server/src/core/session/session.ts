@@ -43,6 +43,8 @@ const handlers: { [M in keyof CommandRequests]: Handler<M> } = {
 
 type State = 'connecting' | 'connected' | 'closed';
 
+const IDLE = Promise.resolve();
+
 /**
  * What few sessions ever set, kept out of the Session itself so an idle connection carries one
  * field for all of them: each own property costs every connection 8 bytes, set or not.
@@ -74,8 +76,10 @@ export class Session implements HubMember, SessionState, Connection {
   bytesIn = 0;
   bytesOut = 0;
   private state: State = 'connecting';
-  private inbox: Promise<void> = Promise.resolve();
-  private readonly rateLimit: TokenBucket;
+  /** The frame work in flight, in order; undefined once it is all done, so an idle session holds no promise. */
+  private inbox: Promise<void> | undefined;
+  /** The command rate limit's bucket, made at the first limited command and dropped once full again. */
+  private rateLimit: TokenBucket | undefined;
   private lastActivity = Date.now();
   private nextPingAt = 0;
   private pongDeadline = 0;
@@ -85,7 +89,6 @@ export class Session implements HubMember, SessionState, Connection {
     readonly transport: Transport,
     readonly ctx: SessionContext,
   ) {
-    this.rateLimit = new TokenBucket(ctx.config.client.command_rate_limit.burst);
     this.codec = codecFor(transport.unidirectional, transport.protocol);
     if (transport.emulation || transport.unidirectional) this.rare = { sessionId: randomUUID() };
   }
@@ -246,6 +249,8 @@ export class Session implements HubMember, SessionState, Connection {
       return this.disconnect(DisconnectCodes.idleTimeout);
     }
     this.expireSubscriptions(now);
+    const limit = client.command_rate_limit;
+    if (this.rateLimit?.isFull(now, limit.per_second, limit.burst)) this.rateLimit = undefined;
     if (client.ping_interval > 0 && now >= this.nextPingAt) {
       this.write(this.codec.ping);
       // Unidirectional clients cannot answer; their pings only keep intermediaries from idling out.
@@ -276,10 +281,15 @@ export class Session implements HubMember, SessionState, Connection {
   }
 
   private enqueue(work: () => Promise<void>): void {
-    this.inbox = this.inbox.then(work).catch((err) => {
+    const done = () => {
+      if (this.inbox === tail) this.inbox = undefined;
+    };
+    const tail: Promise<void> = (this.inbox ?? IDLE).then(work).then(done, (err) => {
+      done();
       this.ctx.log.error({ err, client: this.clientId || undefined, transport: this.transport.name }, 'frame processing failed');
       this.disconnect(DisconnectCodes.internalError);
     });
+    this.inbox = tail;
   }
 
   private expireSubscriptions(now: number): void {
@@ -368,8 +378,9 @@ export class Session implements HubMember, SessionState, Connection {
     metrics.commands.inc({ method: command.method });
     this.lastActivity = Date.now();
     const commandLimit = this.ctx.config.client.command_rate_limit;
-    if (command.method !== 'connect' && !this.rateLimit.take(this.lastActivity, commandLimit.per_second, commandLimit.burst)) {
-      if (this.rateLimit.rejected >= commandLimit.disconnect_after) {
+    const bucket = command.method === 'connect' || commandLimit.per_second <= 0 ? undefined : (this.rateLimit ??= new TokenBucket(commandLimit.burst));
+    if (bucket && !bucket.take(this.lastActivity, commandLimit.per_second, commandLimit.burst)) {
+      if (bucket.rejected >= commandLimit.disconnect_after) {
         log.warn({ client: this.clientId, user: this.user, reason: 'too_many_requests' }, 'command rate limit: disconnecting');
         this.flushThenDisconnect(replies, DisconnectCodes.tooManyRequests);
         return undefined;
@@ -452,13 +463,12 @@ export class Session implements HubMember, SessionState, Connection {
     const wasConnected = this.state === 'connected';
     this.state = 'closed';
     for (const channel of [...this.subscriptions.keys()]) this.dropSubscription(channel);
-    const { metrics, log, sessions, events } = this.ctx;
+    const { metrics, log, events } = this.ctx;
     this.ctx.forget(this);
     const { code, reason } = this.closeCode ?? { code: 1006, reason: '' };
     const transport = this.transport.name;
     metrics.disconnects.inc({ code, reason: reason || 'none' });
     if (wasConnected) {
-      sessions.delete(this);
       metrics.connections.dec({ transport });
       events.disconnected({ client: this.clientId, user: this.user, transport, code, reason, at: Date.now() });
     }
