@@ -20,10 +20,17 @@ const NAMESPACE_BOUNDARY = ':';
 const USER_BOUNDARY = '#';
 const USER_SEPARATOR = ',';
 const ASCII_ONLY = /^[\x20-\x7e]*$/;
+/** How many resolved names are kept; the oldest goes first. */
+const RECENT_RESOLUTIONS = 4096;
 
 /** Resolves channel names to their options, following Centrifugo's channel grammar (protocol.md §7). */
 export class ChannelRegistry {
   private readonly namespaces = new Map<string, { options: ChannelOptions; regex?: RegExp }>();
+  /**
+   * A name resolves the same way for the life of the config, so recent specs are kept: the
+   * subscribers of one channel then share one frozen spec and its name, not a copy each.
+   */
+  private readonly recent = new Map<string, ChannelResolution>();
 
   constructor(private readonly config: RealtimeConfig['channel']) {
     for (const ns of config.namespaces) {
@@ -35,6 +42,16 @@ export class ChannelRegistry {
   }
 
   resolve(channel: string): ChannelResolution {
+    const known = this.recent.get(channel);
+    if (known) return known;
+    const resolution = this.resolveAfresh(channel);
+    if (!resolution.ok) return resolution;
+    if (this.recent.size >= RECENT_RESOLUTIONS) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(channel, resolution);
+    return resolution;
+  }
+
+  private resolveAfresh(channel: string): ChannelResolution {
     if (channel.length > this.config.max_length) return { ok: false, error: ErrorCodes.badRequest };
     const isPrivate = channel.startsWith(PRIVATE_PREFIX);
     const bare = isPrivate ? channel.slice(1) : channel;
@@ -55,9 +72,9 @@ export class ChannelRegistry {
     const userBoundary = rest.lastIndexOf(USER_BOUNDARY);
     const spec: ChannelSpec = { name: channel, namespace, options, isPrivate };
     if (userBoundary !== -1) {
-      spec.allowedUsers = rest.slice(userBoundary + 1).split(USER_SEPARATOR).filter((u) => u !== '');
+      spec.allowedUsers = Object.freeze(rest.slice(userBoundary + 1).split(USER_SEPARATOR).filter((u) => u !== '')) as string[];
     }
-    return { ok: true, spec };
+    return Object.freeze({ ok: true, spec: Object.freeze(spec) });
   }
 }
 

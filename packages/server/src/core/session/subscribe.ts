@@ -8,6 +8,7 @@ import type { CommandOutcome, SessionState as Session } from './context.js';
 import { CommandError, DisconnectError, proxyDecision } from './errors.js';
 import { maySubscribe } from './permissions.js';
 import { subscriptionTokenFailure } from './token-failure.js';
+import type { SessionSubscription } from './subscriptions.js';
 
 /** The SDK sets bit 2 of `flag` when it wants error 112 instead of `recovered: false` (protocol.md §5). */
 const FLAG_REJECT_UNRECOVERED = 2;
@@ -115,7 +116,11 @@ export async function subscribeChannel(session: Session, channelSpec: ChannelSpe
   // As Centrifugo: a delta type the namespace does not allow gives a plain subscription, not an error.
   const delta = setup.delta === true && options.allowed_delta_types.includes('fossil');
   const channel = spec.name;
-  const sub = { spec, serverSide: setup.serverSide, expiresAt: setup.expiresAt, chanInfo: setup.chanInfo, announced: false, refreshedByProxy: !!setup.refreshedByProxy };
+  // Optional fields only when set: an idle subscription costs its fields, set or not.
+  const sub: SessionSubscription = { spec, serverSide: setup.serverSide, announced: false };
+  if (setup.expiresAt !== undefined) sub.expiresAt = setup.expiresAt;
+  if (setup.chanInfo !== undefined) sub.chanInfo = setup.chanInfo;
+  if (setup.refreshedByProxy) sub.refreshedByProxy = true;
   session.subscriptions.set(channel, sub);
   metrics.subscriptions.inc();
   const pushJoinLeave = options.join_leave && (options.force_push_join_leave || setup.joinLeave);
