@@ -66,6 +66,7 @@ async function benchPeer(name, index) {
   const pool = new SubscriberPool(settings.workers);
   try {
     await sleep(500);
+    await peer.collectGarbage();
     const rssBefore = rssBytes(peer.pid);
     progress.update(`${tag} connecting ${settings.subscribers} subscribers`);
     const connect = await connectSubscribers(pool, peer, settings);
@@ -83,7 +84,7 @@ async function benchPeer(name, index) {
     if (crash) throw new Error(crash);
     const result = { name, connect, memory, fanout, latency };
     progress.log(`${tag} ${(fanout.deliveriesPerSecond / 1000).toFixed(1)}k deliveries/s, ${connect.perSecond.toFixed(0)} connects/s, ` +
-      `${memory.kibPerConnection.toFixed(1)} KiB/conn, p99 ${latency.latency.p99?.toFixed(2)} ms at ${(latency.deliveriesPerSecond / 1000).toFixed(1)}k/s`);
+      `${memory.kibPerConnection.toFixed(1)} KiB/conn (${memory.kibPerConnectionAfterGc.toFixed(1)} after GC), p99 ${latency.latency.p99?.toFixed(2)} ms at ${(latency.deliveriesPerSecond / 1000).toFixed(1)}k/s`);
     return result;
   } finally {
     await pool.close();

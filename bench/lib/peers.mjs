@@ -8,6 +8,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUN = join(ROOT, 'node_modules/.bin/bun');
 const PEERS = join(ROOT, 'bench/peers');
 const CLI = join(ROOT, 'packages/server/dist/cli');
+const GC_ON_SIGNAL = join(ROOT, 'bench/lib/gc-on-signal.mjs');
 export const GATEWAY_SECRET = 'bench-hmac-secret-bench-hmac-secret';
 export const GATEWAY_API_KEY = 'bench-api-key';
 
@@ -56,10 +57,14 @@ export const PEERS_AVAILABLE = {
 function spawnListening(name, command, args, timeoutMs) {
   // BENCH_CPU_PROF=DIR: Node peers write a V8 CPU profile there when stopped (see README).
   if (process.env.BENCH_CPU_PROF && command === process.execPath) args.unshift('--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF);
+  if (command === process.execPath) args.unshift('--expose-gc', '--import', GC_ON_SIGNAL);
+  else if (command === BUN) args.unshift('--preload', GC_ON_SIGNAL);
   const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   // BENCH_PEER_LOG=DIR: every peer's whole output goes to DIR/NAME-PID.log (the tail below is short).
   const logFile = process.env.BENCH_PEER_LOG ? createWriteStream(join(process.env.BENCH_PEER_LOG, `${name}-${child.pid}.log`)) : undefined;
   let output = '';
+  let collections = 0;
+  const collected = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -68,6 +73,11 @@ function spawnListening(name, command, args, timeoutMs) {
     let started = false;
     const scan = (chunk) => {
       logFile?.write(chunk);
+      const done = String(chunk).match(/bench-gc-done/g)?.length ?? 0;
+      if (done > 0) {
+        collections += done;
+        while (collected.length > 0 && collected[0].after < collections) collected.shift().resolve();
+      }
       // Keep draining, and only the tail: it explains a peer that dies under load.
       output = (output + chunk).slice(-8_000);
       if (started) return;
@@ -81,6 +91,13 @@ function spawnListening(name, command, args, timeoutMs) {
         child,
         port: Number((plain ?? banner)[1]),
         path: banner?.[2],
+        /** A full garbage collection in the peer (see gc-on-signal.mjs); resolves once it is done. */
+        collectGarbage: (timeoutMs = 10_000) => new Promise((done, fail) => {
+          const waiting = { after: collections, resolve: () => (clearTimeout(late), done()) };
+          const late = setTimeout(() => fail(new Error(`${name} did not collect garbage within ${timeoutMs} ms`)), timeoutMs);
+          collected.push(waiting);
+          child.kill('SIGUSR2');
+        }),
         /** Why the process died, if it did: a bench figure from a dead peer is no figure. */
         crashed: () => (child.exitCode !== null || child.signalCode !== null ? `${name} exited (${child.exitCode ?? child.signalCode}): ${output.slice(-1_000)}` : undefined),
       });
@@ -118,6 +135,7 @@ export async function startPeer(name, timeoutMs = 15_000, peer = PEERS_AVAILABLE
       await stopChild(server.child);
       if (backend) await stopChild(backend.child);
     },
+    collectGarbage: () => server.collectGarbage(),
     crashed: () => server.crashed() ?? backend?.crashed(),
   };
 }

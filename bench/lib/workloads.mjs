@@ -26,11 +26,19 @@ export async function connectSubscribers(pool, peer, settings) {
   return { connected, failed, ms, perSecond: connected / (ms / 1000), serverMicrosPerConnection, errors };
 }
 
-/** Idle memory: server RSS growth per connection, after the connections settle. */
+/**
+ * Idle memory: server RSS growth per connection, after the connections settle, and again after a
+ * full garbage collection in the peer (`rssBefore` was read after one too). The first holds
+ * whatever garbage of the connect burst the runtime has not collected yet; the second is what the
+ * connections themselves keep.
+ */
 export async function idleMemory(peer, rssBefore, connections, settleMs) {
   await sleep(settleMs);
   const rssAfter = rssBytes(peer.pid);
-  return { rssBefore, rssAfter, connections, kibPerConnection: (rssAfter - rssBefore) / 1024 / connections };
+  await peer.collectGarbage();
+  const rssAfterGc = rssBytes(peer.pid);
+  const perConnection = (rss) => (rss - rssBefore) / 1024 / connections;
+  return { rssBefore, rssAfter, rssAfterGc, connections, kibPerConnection: perConnection(rssAfter), kibPerConnectionAfterGc: perConnection(rssAfterGc) };
 }
 
 /**
