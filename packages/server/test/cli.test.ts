@@ -1,10 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newClient, once } from './support/client.js';
 import { baseTestConfig, deepMerge, writeConfigFile } from './support/gateway.js';
-import { runCli, spawnGateway, type GatewayProcess } from './support/process.js';
+import { CLI, runCli, spawnGateway, type GatewayProcess } from './support/process.js';
 
 let running: GatewayProcess | undefined;
 afterEach(() => {
@@ -41,6 +42,20 @@ describe('renum-realtime CLI', () => {
     expect(logs.filter((l) => l.event === 'disconnect' && l.code === 3001)).toHaveLength(3);
     expect(logs.some((l) => l.event === 'stopped')).toBe(true);
     expect(running.stdout.join('')).not.toContain(token);
+  });
+
+  it('serve starts without loading the TypeScript compiler that check-env parses with', async () => {
+    // It did: main.js imported every command up front, and TypeScript was most of serve's start-up.
+    const hook = fileURLToPath(new URL('./fixtures/loaded-packages.cjs', import.meta.url));
+    const env = { REALTIME_DATA_DIR: mkdtempSync(join(tmpdir(), 'rr-cli-')), REALTIME_PORT: '0', NODE_OPTIONS: `--require ${hook}` };
+    running = await spawnGateway(['serve'], env, CLI, 'node');
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+    const loaded = /loaded packages: (.*)/.exec(running.stderr.join(''))?.[1]?.split(',') ?? [];
+    expect(loaded).toContain('ws');
+    expect(loaded).not.toContain('typescript');
+    const checked = await runCli(['check-env', '--help'], { NODE_OPTIONS: `--require ${hook}` });
+    expect(/loaded packages: (.*)/.exec(checked.stderr)?.[1]?.split(',')).toContain('typescript');
   });
 
   it('check-config names every bad setting and exits non-zero', async () => {

@@ -1,19 +1,17 @@
 #!/usr/bin/env node
 import { VERSION } from '../version.js';
-import { runCheckConfig } from './check-config.js';
-import { runCheckEnv } from './check-env.js';
-import { runCheckOrigin } from './check-origin.js';
-import { runDoctor } from './doctor.js';
-import { runServe } from './serve.js';
-import { runToken } from './token.js';
 
+/**
+ * Each command's module is loaded when it runs: `serve` never loads `check-env`'s TypeScript
+ * parser or `doctor`'s probes, which were most of its start-up time (restarts are reconnect storms).
+ */
 const commands: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
-  serve: { run: runServe, summary: 'serve [--config FILE] [--env local|staging|production] [--port N]   run the gateway' },
-  token: { run: runToken, summary: 'token --user ID [--ttl 1h] [--channel C]...                     mint a connection token (local secret)' },
-  'check-config': { run: runCheckConfig, summary: 'check-config [--config FILE] [--env NAME] [--env-vars]          validate and print the resolved config' },
-  'check-origin': { run: runCheckOrigin, summary: 'check-origin <origin> [--config FILE] [--env NAME]             is this origin allowed, and by which rule' },
-  doctor: { run: runDoctor, summary: 'doctor <ws-url> [--origin URL] [--token JWT] [--channel C] ...  explain, step by step, why a connection fails' },
-  'check-env': { run: runCheckEnv, summary: 'check-env [DIR] [--json]                                        check a Next.js front end\'s realtime env config' },
+  serve: { run: async (argv) => (await import('./serve.js')).runServe(argv), summary: 'serve [--config FILE] [--env local|staging|production] [--port N]   run the gateway' },
+  token: { run: async (argv) => (await import('./token.js')).runToken(argv), summary: 'token --user ID [--ttl 1h] [--channel C]...                     mint a connection token (local secret)' },
+  'check-config': { run: async (argv) => (await import('./check-config.js')).runCheckConfig(argv), summary: 'check-config [--config FILE] [--env NAME] [--env-vars]          validate and print the resolved config' },
+  'check-origin': { run: async (argv) => (await import('./check-origin.js')).runCheckOrigin(argv), summary: 'check-origin <origin> [--config FILE] [--env NAME]             is this origin allowed, and by which rule' },
+  doctor: { run: async (argv) => (await import('./doctor.js')).runDoctor(argv), summary: 'doctor <ws-url> [--origin URL] [--token JWT] [--channel C] ...  explain, step by step, why a connection fails' },
+  'check-env': { run: async (argv) => (await import('./check-env.js')).runCheckEnv(argv), summary: 'check-env [DIR] [--json]                                        check a Next.js front end\'s realtime env config' },
 };
 
 function usage(): string {

@@ -58,9 +58,6 @@ export async function runServe(argv: string[], runtime?: Runtime): Promise<numbe
       // The engine and extensions may hold connections open; nothing else is left to do.
       process.exit(1);
     }
-    process.stderr.write(banner(gateway, generated));
-    log.info({ event: 'listening', ws: gateway.webSocketUrl, api: gateway.apiUrl, profile: config.environment }, 'gateway started');
-
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -79,8 +76,11 @@ export async function runServe(argv: string[], runtime?: Runtime): Promise<numbe
         },
       );
     };
+    // Before the banner: whoever reads it may stop the gateway at once, and must get the drain.
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    process.stderr.write(banner(gateway, generated));
+    log.info({ event: 'listening', ws: gateway.webSocketUrl, api: gateway.apiUrl, profile: config.environment }, 'gateway started');
     await new Promise(() => {});
     return 0;
   });
