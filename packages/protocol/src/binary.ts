@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs/minimal.js';
-import type { JsonValue, Publication } from './types.js';
+import type { JsonValue } from './types.js';
 
 /**
  * Binary payloads: the server API's `b64data`, and a protobuf client's publish of bytes that are
@@ -48,9 +48,9 @@ export function jsonClientData(base64Data: string): JsonValue {
   return text === undefined ? base64Data : JSON.parse(text);
 }
 
-/** The publication as a JSON client reads it: binary data as `jsonClientData`, no `binary` flag. */
-export function forJsonClient(publication: Publication): Publication {
-  if (publication.binary !== true) return publication;
-  const { binary: _binary, ...rest } = publication;
-  return { ...rest, data: jsonClientData(publication.data as string) };
+/** A publication or an RPC result as a JSON client reads it: binary data as `jsonClientData`, no `binary` flag. */
+export function forJsonClient<T extends { data?: JsonValue; binary?: boolean }>(payload: T): T {
+  if (payload.binary !== true) return payload;
+  const { binary: _binary, ...rest } = payload;
+  return { ...rest, data: jsonClientData(payload.data as string) } as T;
 }

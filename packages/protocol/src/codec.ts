@@ -151,11 +151,11 @@ type WithPublications = { publications?: Publication[]; subs?: Record<string, { 
 const hasBinary = (publications: readonly Publication[] | undefined): boolean => publications?.some((p) => p.binary === true) ?? false;
 
 /**
- * A publication, or a result that holds some (subscribe, history, connect with its server-side
- * subscriptions), as JSON clients read it: binary data as `forJsonClient` gives it.
+ * A publication, an RPC result, or a result that holds publications (subscribe, history, connect
+ * with its server-side subscriptions), as JSON clients read it: binary data as `forJsonClient` gives it.
  */
 function forJsonClients<T>(kind: string, body: T): T {
-  if (kind === 'pub') return forJsonClient(body as Publication) as T;
+  if (kind === 'pub' || kind === 'rpc') return forJsonClient(body as Publication) as T;
   const result = body as WithPublications;
   if (hasBinary(result.publications)) return { ...body, publications: result.publications!.map(forJsonClient) };
   if (result.subs && Object.values(result.subs).some((sub) => hasBinary(sub.publications))) {

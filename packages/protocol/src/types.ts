@@ -121,7 +121,8 @@ export interface CommandRequests {
   presence_stats: { channel: string };
   history: HistoryRequest;
   send: { data: JsonValue };
-  rpc: { method?: string; data?: JsonValue };
+  /** `binary` as for publish: only a protobuf client's bytes, and only the RPC proxy takes them. */
+  rpc: { method?: string; data?: JsonValue; binary?: boolean };
   refresh: { token: string };
   sub_refresh: { channel: string; token: string };
 }
@@ -143,7 +144,8 @@ export interface CommandResults {
   presence: PresenceResult;
   presence_stats: PresenceStatsResult;
   history: HistoryResult;
-  rpc: { data?: JsonValue };
+  /** `binary`: `data` is the base64 of the bytes an RPC proxy answered with `b64data` (binary.ts). */
+  rpc: { data?: JsonValue; binary?: boolean };
   refresh: { client?: string; version?: string; expires: boolean; ttl?: number };
   sub_refresh: { expires: boolean; ttl?: number };
 }

@@ -126,18 +126,29 @@ describe('decodeProtobufFrame', () => {
     expect(decodeError(sdkProtobuf.encodeCommands([{}, {}, {}]), 2).reason).toBe('frame carries more than 2 commands');
   });
 
-  it('carries a publish of bytes that are not JSON as binary data, and refuses any other such command alone, keeping the rest of the frame', () => {
+  it('carries a publish or an RPC of bytes that are not JSON as binary data, and refuses any other such command alone, keeping the rest of the frame', () => {
     const frame = sdkProtobuf.encodeCommands([
       { id: 1, publish: { channel: 'c', data: Uint8Array.of(0xff, 0x00, 0x10) } },
-      { id: 2, rpc: { data: new TextEncoder().encode('not json') } },
-      { id: 3, presence: { channel: 'c' } },
+      { id: 2, rpc: { method: 'm', data: new TextEncoder().encode('not json') } },
+      { id: 3, subscribe: { channel: 'c', data: Uint8Array.of(0xff) } },
+      { id: 4, presence: { channel: 'c' } },
     ]);
-    const [publish, rpc, presence] = decodeProtobufFrame(frame, 10);
+    const [publish, rpc, subscribe, presence] = decodeProtobufFrame(frame, 10);
     expect(publish).toEqual({ id: 1, method: 'publish', request: { channel: 'c', data: Buffer.from([0xff, 0x00, 0x10]).toString('base64'), binary: true } });
-    expect(rpc).toBeInstanceOf(BinaryPayloadError);
-    expect(rpc).not.toBeInstanceOf(DecodeError);
-    expect(rpc).toMatchObject({ code: 'BINARY_PAYLOAD', id: 2, method: 'rpc', field: 'rpc.data' });
-    expect(presence).toEqual({ id: 3, method: 'presence', request: { channel: 'c' } });
+    expect(rpc).toEqual({ id: 2, method: 'rpc', request: { method: 'm', data: Buffer.from('not json').toString('base64'), binary: true } });
+    expect(subscribe).toBeInstanceOf(BinaryPayloadError);
+    expect(subscribe).not.toBeInstanceOf(DecodeError);
+    expect(subscribe).toMatchObject({ code: 'BINARY_PAYLOAD', id: 3, method: 'subscribe', field: 'subscribe.data' });
+    expect(presence).toEqual({ id: 4, method: 'presence', request: { channel: 'c' } });
+  });
+
+  it('writes an RPC result of binary data as its bytes, and gives a JSON client JSON text as JSON and other bytes as base64', () => {
+    const bytes = Uint8Array.of(0x08, 0x01, 0xff);
+    const [reply] = sdkProtobuf.decodeReplies(encodeProtobufReply(7, 'rpc', { data: Buffer.from(bytes).toString('base64'), binary: true }));
+    expect(reply).toMatchObject({ id: 7 });
+    expect([...(reply!.rpc!.data as Uint8Array)]).toEqual([...bytes]);
+    expect(JSON.parse(encodeReply(7, 'rpc', { data: Buffer.from(bytes).toString('base64'), binary: true }))).toEqual({ id: 7, rpc: { data: Buffer.from(bytes).toString('base64') } });
+    expect(JSON.parse(encodeReply(8, 'rpc', { data: Buffer.from('{"a":1}').toString('base64'), binary: true }))).toEqual({ id: 8, rpc: { data: { a: 1 } } });
   });
 });
 

@@ -151,6 +151,59 @@ describe('binary data and the publish proxy', () => {
   });
 });
 
+describe('binary data and the RPC proxy', () => {
+  it('sends a protobuf client\'s bytes as b64data and gives it the b64data answer as bytes; a JSON client gets JSON text as JSON and other bytes as base64', async () => {
+    const backend = await startBackend();
+    // The back end answers bytes with the bytes reversed, `want` with the bytes it names, other JSON with its own text.
+    const answers: Record<string, Uint8Array> = { json: new TextEncoder().encode('{"step":3}'), bytes: notJson(4) };
+    const answer = (body: Record<string, any>): Uint8Array => {
+      if (body.b64data) return Uint8Array.from(Buffer.from(body.b64data, 'base64')).reverse();
+      return answers[body.data?.want] ?? new TextEncoder().encode(JSON.stringify(body.data));
+    };
+    backend.on('/rpc', ({ body }) => ({ body: { result: { b64data: base64(answer(body)) } } }));
+    const proxied = await startGateway({ rpc: { proxy: { endpoint: `${backend.url}/rpc`, timeout: '1s' }, without_namespace: { proxy_enabled: true } } });
+    try {
+      const pb = new ProtobufCentrifuge(proxied.url, { websocket: WebSocket, token: await proxied.token('bin-rpc-pb'), timeout: 3000 });
+      pb.connect();
+      const { data } = await pb.rpc('bin.echo', notJson(5));
+      expect(asBytes(data)).toEqual(asBytes(notJson(5)).reverse());
+      const asked = backend.requests.find((request) => request.path === '/rpc')!.body;
+      expect(asked).toMatchObject({ method: 'bin.echo', protocol: 'protobuf', encoding: 'json', b64data: base64(notJson(5)) });
+      expect(asked.data).toBeUndefined();
+      // Bytes that are JSON text go to the back end as JSON, as Centrifugo sends them, and its bytes come back exactly.
+      const jsonText = await pb.rpc('bin.echo', new TextEncoder().encode('{"a": 1}'));
+      expect(backend.requests.filter((request) => request.path === '/rpc')[1]!.body).toMatchObject({ data: { a: 1 } });
+      expect(new TextDecoder().decode(jsonText.data as Uint8Array)).toBe('{"a":1}');
+
+      const json = newClient(proxied.url, { token: await proxied.token('bin-rpc-json') });
+      json.connect();
+      expect((await json.rpc('bin.answer', { want: 'json' })).data).toEqual({ step: 3 });
+      expect((await json.rpc('bin.answer', { want: 'bytes' })).data).toBe(base64(notJson(4)));
+      pb.disconnect();
+      json.disconnect();
+    } finally {
+      await proxied.close();
+      await backend.close();
+    }
+  });
+
+  it('answers 100 and logs why when the back end\'s b64data is not base64', async () => {
+    const backend = await startBackend();
+    backend.on('/rpc', () => ({ body: { result: { b64data: 'not base64!' } } }));
+    const proxied = await startGateway({ rpc: { proxy: { endpoint: `${backend.url}/rpc`, timeout: '1s' }, without_namespace: { proxy_enabled: true } } }, undefined, { captureLogs: true });
+    try {
+      const pb = new ProtobufCentrifuge(proxied.url, { websocket: WebSocket, token: await proxied.token('bin-rpc-bad'), timeout: 3000 });
+      pb.connect();
+      await expect(pb.rpc('bin.echo', notJson(6))).rejects.toMatchObject({ code: 100 });
+      await until(() => proxied.logs.some((line) => line.event === 'proxy_failed' && line.reason === 'malformed' && /b64data is not standard base64/.test(String(line.detail))), 3000, 'the log line');
+      pb.disconnect();
+    } finally {
+      await proxied.close();
+      await backend.close();
+    }
+  });
+});
+
 describe('binary data and fossil delta', () => {
   it('rebuilds every binary publication from patches on the protobuf build, and every one on the JSON build', async () => {
     const channel = 'bin:delta';

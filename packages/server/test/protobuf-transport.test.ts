@@ -105,9 +105,15 @@ describe('protobuf over a raw WebSocket', () => {
     ws.send(sdkProtobuf.encodeCommands([{ id: 1, connect: { token } }]));
     await until(() => replies.some((r) => r.id === 1));
     expect(replies.find((r) => r.id === 1)?.connect).toBeTruthy();
-    ws.send(sdkProtobuf.encodeCommands([{ id: 2, rpc: { method: 'runs.start', data: Uint8Array.of(0xff, 0xfe) } }, { id: 3, rpc: { method: 'runs.start', data: new TextEncoder().encode('{"ok":1}') } }]));
-    await until(() => replies.some((r) => r.id === 3));
+    ws.send(sdkProtobuf.encodeCommands([
+      { id: 2, subscribe: { channel: 'pb:bytes', data: Uint8Array.of(0xff, 0xfe) } },
+      { id: 3, rpc: { method: 'runs.start', data: new TextEncoder().encode('{"ok":1}') } },
+      // RPC data may be bytes, but only the RPC proxy takes them: the gateway's own handlers read JSON.
+      { id: 4, rpc: { method: 'runs.start', data: Uint8Array.of(0xff, 0xfe) } },
+    ]));
+    await until(() => replies.some((r) => r.id === 3) && replies.some((r) => r.id === 4));
     expect(replies.find((r) => r.id === 2)?.error?.code).toBe(107);
+    expect(replies.find((r) => r.id === 4)?.error).toMatchObject({ code: 107, message: expect.stringMatching(/rpc data is not JSON/) });
     expect(JSON.parse(new TextDecoder().decode(replies.find((r) => r.id === 3)?.rpc?.data))).toEqual({ started: true, by: 'pb-binary', echo: { ok: 1 } });
     ws.close();
   });

@@ -199,6 +199,8 @@ describe('named proxies and payload encodings', () => {
     expect((await subscribed).data).toEqual({ meta: { plan: 'pro' }, got: { want: 'invoices' } });
     const request = requestsTo('/billing/subscribe').at(-1)!;
     expect(request.body.b64data).toBe(Buffer.from(JSON.stringify({ want: 'invoices' })).toString('base64'));
+    // Centrifugo names the payload encoding: binary with binary_encoding.
+    expect(request.body).toMatchObject({ protocol: 'json', encoding: 'binary' });
     client.disconnect();
   });
 

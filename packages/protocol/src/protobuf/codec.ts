@@ -31,11 +31,14 @@ import {
  * chunk as a sequence of `Reply.decodeDelimited`.
  *
  * Payloads (`data`, `info`, `conn_info`, `chan_info`) are `bytes` in protobuf and JSON values in
- * our types: they travel as UTF-8 JSON text. A publish whose data is not JSON text carries its
- * bytes through as binary data (binary.ts), as Centrifugo does; any other command whose payload is
- * not JSON text is refused on its own (`BinaryPayloadError`, answered with 107): the gateway's
- * RPC handlers, proxies and presence read JSON.
+ * our types: they travel as UTF-8 JSON text. A publish or an RPC whose data is not JSON text
+ * carries its bytes through as binary data (binary.ts), as Centrifugo does; any other command whose
+ * payload is not JSON text is refused on its own (`BinaryPayloadError`, answered with 107): the
+ * connect and subscribe proxies, presence and the in-process handlers read JSON.
  */
+
+/** The payloads that may be bytes, and the command each belongs to. */
+const BYTES_PAYLOADS: Readonly<Record<string, CommandMethod>> = { 'publish.data': 'publish', 'rpc.data': 'rpc' };
 
 /**
  * How a client asks for protobuf (centrifugal/centrifuge handler_websocket.go, handler_http_stream.go,
@@ -70,8 +73,8 @@ function decodeCommand(reader: Reader, end: number): ProtobufClientMessage {
   const { id, ...requests } = readMessage(reader, end, Command, context, '');
   const methods = Object.keys(requests);
   const message = toClientMessage(id as number | undefined, methods, methods.length === 1 ? requests[methods[0] as string] : undefined);
-  if (context.binaryField === 'publish.data' && message.method === 'publish') {
-    // Publications carry bytes through, as Centrifugo does (binary.ts); other payloads must be JSON.
+  if (context.binaryField !== undefined && BYTES_PAYLOADS[context.binaryField] === message.method) {
+    // Publications and RPCs carry bytes through, as Centrifugo does (binary.ts); other payloads must be JSON.
     Object.assign(message.request, { data: bytesToBase64(context.binaryBytes!), binary: true });
     return message;
   }

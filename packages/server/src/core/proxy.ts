@@ -1,7 +1,7 @@
 import type { JsonValue, ProtocolError } from '@renum-realtime/protocol';
 import type { TokenOverride } from '../auth/verifier.js';
 import type { ChannelSpec } from './channels/namespace.js';
-import type { ConnectionMeta, Disconnect, TransportName } from './transport.js';
+import type { ConnectionMeta, Disconnect, TransportName, WireProtocol } from './transport.js';
 
 /**
  * The port through which sessions ask the application back end (Centrifugo's event proxies). The
@@ -15,6 +15,8 @@ export type ProxyOutcome<R> = { result: R } | { error: ProtocolError } | { disco
 export interface ProxyCaller {
   client: string;
   transport: TransportName;
+  /** The client protocol's encoding, which Centrifugo's proxy requests name as `protocol`. */
+  protocol: WireProtocol;
   meta: ConnectionMeta;
   /** The user, once known (all events but connect). */
   user?: string;
@@ -54,6 +56,8 @@ export interface PublishProxyResult {
 
 export interface RpcProxyResult {
   data?: JsonValue;
+  /** `data` is the base64 of the bytes the back end answered with `b64data`. */
+  binary?: boolean;
 }
 
 export interface EventProxies {
@@ -66,7 +70,8 @@ export interface EventProxies {
   /** `binary`: `data` is the base64 of bytes that are not JSON; the back end gets it as `b64data`. */
   publish(spec: ChannelSpec): ((caller: ProxyCaller, request: { channel: string; data: JsonValue; binary?: boolean }) => Promise<ProxyOutcome<PublishProxyResult>>) | undefined;
   subRefresh(spec: ChannelSpec): ((caller: ProxyCaller, request: { channel: string }) => Promise<ProxyOutcome<RefreshProxyResult>>) | undefined;
-  rpc(method: string): ((caller: ProxyCaller, request: { method: string; data?: JsonValue }) => Promise<ProxyOutcome<RpcProxyResult>>) | undefined;
+  /** `binary`: `data` is the base64 of a protobuf client's bytes, sent as `b64data`. */
+  rpc(method: string): ((caller: ProxyCaller, request: { method: string; data?: JsonValue; binary?: boolean }) => Promise<ProxyOutcome<RpcProxyResult>>) | undefined;
   /** Lower-cased request headers some proxy forwards: the only ones a connection keeps. */
   readonly forwardedHeaders: ReadonlySet<string>;
 }

@@ -1,4 +1,4 @@
-import type { JsonValue } from '@renum-realtime/protocol';
+import { isBase64, type JsonValue } from '@renum-realtime/protocol';
 import type { ConnectionMeta, NodeEvents, ProxyOutcome } from '../core/index.js';
 import type { ProxyConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
@@ -63,6 +63,11 @@ export class ProxyClient {
     private readonly services: ProxyServices,
   ) {}
 
+  /** How payloads travel, as Centrifugo's proxy requests name it: `binary` with `binary_encoding`. */
+  get encoding(): 'json' | 'binary' {
+    return this.config.binary_encoding ? 'binary' : 'json';
+  }
+
   /** Payloads go as raw JSON, or as base64 of their JSON text with `binary_encoding`. */
   payload(field: 'data' | 'meta', value: JsonValue | undefined): Record<string, unknown> {
     if (value === undefined) return {};
@@ -83,14 +88,30 @@ export class ProxyClient {
     return result[field] as JsonValue | undefined;
   }
 
-  async call(meta: ConnectionMeta, body: Record<string, unknown>): Promise<ProxyOutcome<Record<string, unknown>>> {
+  /**
+   * An RPC answer's data, where Centrifugo's `b64data` is bytes: kept as binary data (the
+   * protocol's binary.ts), so a protobuf client gets them exactly and a JSON client gets JSON text
+   * as JSON, other bytes as base64. Without `b64data`, `data` is JSON.
+   */
+  static bytesOrJson(result: Record<string, unknown>): { data?: JsonValue; binary?: boolean } {
+    const b64 = result.b64data;
+    if (typeof b64 === 'string' && b64 !== '') {
+      if (!isBase64(b64)) throw new ProxyFailure('malformed', 'b64data is not standard base64');
+      return { data: b64, binary: true };
+    }
+    return result.data === undefined ? {} : { data: result.data as JsonValue };
+  }
+
+  /** Asks the back end; `decode` reads its result, and a result it cannot read fails like a bad answer (logged, counted). */
+  async call<R>(meta: ConnectionMeta, body: Record<string, unknown>, decode: (result: Record<string, unknown>) => R): Promise<ProxyOutcome<R>> {
     const { metrics } = this.services;
     const started = performance.now();
     try {
       await this.slot();
       const outcome = await this.send(meta, body);
-      metrics.proxyRequests.inc({ proxy: this.name, event: this.event, outcome: 'result' in outcome ? 'ok' : 'error' in outcome ? 'error' : 'disconnect' });
-      return outcome;
+      const decoded = 'result' in outcome ? { result: decode(outcome.result) } : outcome;
+      metrics.proxyRequests.inc({ proxy: this.name, event: this.event, outcome: 'result' in decoded ? 'ok' : 'error' in decoded ? 'error' : 'disconnect' });
+      return decoded;
     } catch (error) {
       const failure = error instanceof ProxyFailure ? error : new ProxyFailure('unreachable', (error as Error).message);
       this.report(failure, meta);

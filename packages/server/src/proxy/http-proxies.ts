@@ -30,7 +30,11 @@ const decodeSubscribe: Decode<SubscribeProxyResult> = (r) => withoutUndefined({
   override: overrideOf(r.override),
 });
 const decodePublish: Decode<PublishProxyResult> = (r) => withoutUndefined({ data: ProxyClient.decoded(r, 'data'), skip_history: r.skip_history === true ? true : undefined });
-const decodeRpc: Decode<RpcProxyResult> = (r) => withoutUndefined({ data: ProxyClient.decoded(r, 'data') });
+const decodeRpc: Decode<RpcProxyResult> = (r) => ProxyClient.bytesOrJson(r);
+
+/** A client's data for the back end: binary data is base64 already, so it goes as `b64data` whatever `binary_encoding` says. */
+const clientData = (client: ProxyClient, request: { data?: JsonValue; binary?: boolean }): Record<string, unknown> =>
+  request.binary ? { b64data: request.data } : client.payload('data', request.data);
 
 /** Centrifugo's override wraps each flag as `{"value": bool}`. */
 function overrideOf(value: unknown): SubscribeProxyResult['override'] {
@@ -48,18 +52,15 @@ function base(client: ProxyClient, caller: ProxyCaller, withMeta: boolean): Reco
   return {
     client: caller.client,
     transport: caller.transport,
-    protocol: 'json',
-    encoding: 'json',
+    protocol: caller.protocol,
+    encoding: client.encoding,
     ...(caller.user !== undefined ? { user: caller.user } : {}),
     ...(withMeta ? client.payload('meta', caller.connectionMeta) : {}),
   };
 }
 
 function ask<R>(client: ProxyClient, config: ProxyConfig, decode: Decode<R>, fields: (caller: ProxyCaller) => Record<string, unknown>) {
-  return async (caller: ProxyCaller): Promise<ProxyOutcome<R>> => {
-    const outcome = await client.call(caller.meta, { ...base(client, caller, config.include_connection_meta), ...fields(caller) });
-    return 'result' in outcome ? { result: decode(outcome.result) } : outcome;
-  };
+  return (caller: ProxyCaller): Promise<ProxyOutcome<R>> => client.call(caller.meta, { ...base(client, caller, config.include_connection_meta), ...fields(caller) }, decode);
 }
 
 /**
@@ -131,10 +132,7 @@ export function createEventProxies(config: RealtimeConfig, services: ProxyServic
     },
     publish(spec) {
       const proxy = channelProxy(spec, 'publish');
-      // Binary data is base64 already: it goes as `b64data` whatever `binary_encoding` says.
-      return proxy && ((caller, request) => ask(proxy.client, proxy.config, decodePublish, () => ({
-        channel: request.channel, ...(request.binary ? { b64data: request.data } : proxy.client.payload('data', request.data)),
-      }))(caller));
+      return proxy && ((caller, request) => ask(proxy.client, proxy.config, decodePublish, () => ({ channel: request.channel, ...clientData(proxy.client, request) }))(caller));
     },
     subRefresh(spec) {
       const proxy = channelProxy(spec, 'sub_refresh');
@@ -142,7 +140,7 @@ export function createEventProxies(config: RealtimeConfig, services: ProxyServic
     },
     rpc(method) {
       const proxy = rpcProxy(method);
-      return proxy && ((caller, request) => ask(proxy.client, proxy.config, decodeRpc, () => ({ method: request.method, ...proxy.client.payload('data', request.data) }))(caller));
+      return proxy && ((caller, request) => ask(proxy.client, proxy.config, decodeRpc, () => ({ method: request.method, ...clientData(proxy.client, request) }))(caller));
     },
   };
 }

@@ -15,12 +15,16 @@ function authorized(session: Session, channel: string, action: 'publish' | 'pres
   return spec;
 }
 
+/** Only the protobuf decoder marks data as binary: a JSON client cannot claim bytes it did not send. */
+function isBinary(session: Session, request: { binary?: boolean }): boolean {
+  return request.binary === true && session.codec.protocol === 'protobuf';
+}
+
 export async function handlePublish(session: Session, request: CommandRequests['publish'], id: number): Promise<CommandOutcome> {
   if (request.data === undefined) throw new CommandError(ErrorCodes.badRequest, 'publish without data');
   const resolved = resolveChannel(session, request.channel);
   const askProxy = session.ctx.proxies.publish(resolved);
-  // Only the protobuf decoder marks data as binary (a JSON client cannot claim bytes it did not send).
-  const binary = request.binary === true && session.codec.protocol === 'protobuf';
+  const binary = isBinary(session, request);
   // With a publish proxy the back end decides, and may rewrite the data, instead of allow_publish_*.
   const answer = askProxy ? await proxyDecision(askProxy(session.caller, { channel: request.channel, data: request.data, ...(binary ? { binary } : {}) })) : undefined;
   const spec = answer ? resolved : authorized(session, request.channel, 'publish');
@@ -72,14 +76,16 @@ export async function handleRpc(session: Session, request: CommandRequests['rpc'
   const handlers = session.ctx.rpcHandlers;
   const method = request.method ?? '';
   const handler = handlers.get(method);
+  const binary = isBinary(session, request);
   // Methods registered in the gateway answer first; the rest go to the RPC proxy when one is on.
   const askProxy = handler ? undefined : session.ctx.proxies.rpc(method);
   if (askProxy) {
-    const answer = await proxyDecision(askProxy(session.caller, { method, ...(request.data !== undefined ? { data: request.data } : {}) }));
-    return { reply: session.codec.reply(id, 'rpc', answer.data === undefined ? {} : { data: answer.data }) };
+    const answer = await proxyDecision(askProxy(session.caller, { method, ...(request.data !== undefined ? { data: request.data } : {}), ...(binary ? { binary } : {}) }));
+    return { reply: session.codec.reply(id, 'rpc', answer.data === undefined ? {} : { data: answer.data, ...(answer.binary ? { binary: true } : {}) }) };
   }
   if (handlers.size === 0) throw new CommandError(ErrorCodes.notAvailable, 'no rpc handlers registered');
   if (!handler) throw new CommandError(ErrorCodes.methodNotFound, `rpc method ${method}`);
+  if (binary) throw new CommandError({ ...ErrorCodes.badRequest, message: 'bad request: rpc data is not JSON; gateway rpc handlers take JSON, the RPC proxy takes bytes' }, 'binary rpc data');
   try {
     const data = await handler({ user: session.user, client: session.clientId, connInfo: session.connInfo, data: request.data ?? null });
     return { reply: session.codec.reply(id, 'rpc', data === undefined ? {} : { data }) };

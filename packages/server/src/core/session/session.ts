@@ -130,7 +130,7 @@ export class Session implements HubMember, SessionState, Connection {
   }
 
   get caller(): ProxyCaller {
-    const caller: ProxyCaller = { client: this.clientId, transport: this.transport.name, meta: this.transport.meta };
+    const caller: ProxyCaller = { client: this.clientId, transport: this.transport.name, protocol: this.codec.protocol, meta: this.transport.meta };
     if (this.isConnected) caller.user = this.user;
     if (this.proxied?.meta !== undefined) caller.connectionMeta = this.proxied.meta;
     return caller;
