@@ -48,8 +48,14 @@ export function jsonClientData(base64Data: string): JsonValue {
   return text === undefined ? base64Data : JSON.parse(text);
 }
 
-/** A publication or an RPC result as a JSON client reads it: binary data as `jsonClientData`, no `binary` flag. */
-export function forJsonClient<T extends { data?: JsonValue; binary?: boolean }>(payload: T): T {
+/** Data that may be binary: with `binary`, `data` is the base64 of the bytes. */
+export interface DataPayload {
+  data?: JsonValue;
+  binary?: boolean;
+}
+
+/** A publication, a result or a push as a JSON client reads it: binary data as `jsonClientData`, no `binary` flag. */
+export function forJsonClient<T extends DataPayload>(payload: T): T {
   if (payload.binary !== true) return payload;
   const { binary: _binary, ...rest } = payload;
   return { ...rest, data: jsonClientData(payload.data as string) } as T;

@@ -9,7 +9,7 @@ import type {
   ReplyMethod,
   Publication,
 } from './types.js';
-import { forJsonClient } from './binary.js';
+import { forJsonClient, type DataPayload } from './binary.js';
 
 /** A frame the gateway cannot accept; the session closes with 3501 and logs `reason`. */
 export class DecodeError extends Error {
@@ -146,28 +146,29 @@ export function decodeFrame(text: string, maxMessages: number): ClientMessage[] 
   return messages;
 }
 
-type WithPublications = { publications?: Publication[]; subs?: Record<string, { publications?: Publication[] }> };
+type WithPublications = DataPayload & { publications?: Publication[]; subs?: Record<string, WithPublications> };
 
-const hasBinary = (publications: readonly Publication[] | undefined): boolean => publications?.some((p) => p.binary === true) ?? false;
+const hasBinary = (body: WithPublications): boolean =>
+  body.binary === true || (body.publications?.some((p) => p.binary === true) ?? false) || (body.subs !== undefined && Object.values(body.subs).some(hasBinary));
 
 /**
- * A publication, an RPC result, or a result that holds publications (subscribe, history, connect
- * with its server-side subscriptions), as JSON clients read it: binary data as `forJsonClient` gives it.
+ * A reply or push body as JSON clients read it: binary data, its own (a publication, an RPC, a
+ * connect or subscribe result), its publications' and its server-side subscriptions', as
+ * `forJsonClient` gives it. Bodies without binary data are returned as they are.
  */
-function forJsonClients<T>(kind: string, body: T): T {
-  if (kind === 'pub' || kind === 'rpc') return forJsonClient(body as Publication) as T;
-  const result = body as WithPublications;
-  if (hasBinary(result.publications)) return { ...body, publications: result.publications!.map(forJsonClient) };
-  if (result.subs && Object.values(result.subs).some((sub) => hasBinary(sub.publications))) {
-    const subs = Object.fromEntries(Object.entries(result.subs).map(([channel, sub]) => [channel, forJsonClients('subscribe', sub)]));
-    return { ...body, subs };
-  }
-  return body;
+function forJsonClients<T>(body: T): T {
+  const withBinary = body as WithPublications;
+  if (!hasBinary(withBinary)) return body;
+  // A copy: the body is shared with the other protocol's encoder and with history.
+  const converted = { ...forJsonClient(withBinary) };
+  if (converted.publications) converted.publications = converted.publications.map(forJsonClient);
+  if (converted.subs) converted.subs = Object.fromEntries(Object.entries(converted.subs).map(([channel, sub]) => [channel, forJsonClients(sub)]));
+  return converted as T;
 }
 
 /** `{"id":N,"<method>":{...}}`: the SDK reads the result under the method key, so it is never omitted. */
 export function encodeReply<M extends ReplyMethod>(id: number, method: M, result: CommandResults[M]): string {
-  return `{"id":${id},"${method}":${JSON.stringify(forJsonClients(method, result))}}`;
+  return `{"id":${id},"${method}":${JSON.stringify(forJsonClients(result))}}`;
 }
 
 export function encodeError(id: number, error: ProtocolError): string {
@@ -186,7 +187,7 @@ export function encodePush<K extends PushKind>(channel: string | undefined, kind
  */
 export function encodeUnidirectionalPush<K extends PushKind>(channel: string | undefined, kind: K, body: PushBodies[K]): string {
   const channelPart = channel === undefined ? '' : `"channel":${JSON.stringify(channel)},`;
-  return `{${channelPart}"${kind}":${JSON.stringify(forJsonClients(kind, body))}}`;
+  return `{${channelPart}"${kind}":${JSON.stringify(forJsonClients(body))}}`;
 }
 
 /** The server ping of protocol v2: an empty object. */

@@ -37,6 +37,8 @@ export interface ProtocolError {
 export interface ConnectRequest {
   token?: string;
   data?: JsonValue;
+  /** `data` is the base64 of a protobuf client's bytes that are not JSON (binary.ts); only the connect proxy takes them. */
+  binary?: boolean;
   subs?: Record<string, { recover?: boolean; offset?: number; epoch?: string }>;
   name?: string;
   version?: string;
@@ -50,6 +52,8 @@ export interface SubscribeRequest {
   epoch?: string;
   offset?: number;
   data?: JsonValue;
+  /** As for connect: only the subscribe proxy takes bytes. */
+  binary?: boolean;
   positioned?: boolean;
   recoverable?: boolean;
   join_leave?: boolean;
@@ -69,6 +73,8 @@ export interface SubscribeResult {
   recovered?: boolean;
   was_recovering?: boolean;
   data?: JsonValue;
+  /** `data` is the base64 of bytes a back end or a token gave as `b64data` (binary.ts). */
+  binary?: boolean;
   /** True when the subscription's publications come as fossil deltas (negotiated). */
   delta?: boolean;
 }
@@ -79,6 +85,8 @@ export interface ConnectResult {
   expires?: boolean;
   ttl?: number;
   data?: JsonValue;
+  /** As for SubscribeResult. */
+  binary?: boolean;
   subs?: Record<string, SubscribeResult>;
   ping?: number;
   pong?: boolean;
@@ -120,8 +128,9 @@ export interface CommandRequests {
   presence: { channel: string };
   presence_stats: { channel: string };
   history: HistoryRequest;
-  send: { data: JsonValue };
-  /** `binary` as for publish: only a protobuf client's bytes, and only the RPC proxy takes them. */
+  /** `binary` as for publish. */
+  send: { data: JsonValue; binary?: boolean };
+  /** `binary` as for publish; the gateway's own RPC handlers take JSON only. */
   rpc: { method?: string; data?: JsonValue; binary?: boolean };
   refresh: { token: string };
   sub_refresh: { channel: string; token: string };

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BinaryPayloadError,
   DecodeError,
   ErrorCodes,
   PING,
@@ -126,20 +125,39 @@ describe('decodeProtobufFrame', () => {
     expect(decodeError(sdkProtobuf.encodeCommands([{}, {}, {}]), 2).reason).toBe('frame carries more than 2 commands');
   });
 
-  it('carries a publish or an RPC of bytes that are not JSON as binary data, and refuses any other such command alone, keeping the rest of the frame', () => {
+  it('carries the data of every command that is not JSON as binary data, and decodes the rest of the frame as it is', () => {
+    const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
     const frame = sdkProtobuf.encodeCommands([
-      { id: 1, publish: { channel: 'c', data: Uint8Array.of(0xff, 0x00, 0x10) } },
-      { id: 2, rpc: { method: 'm', data: new TextEncoder().encode('not json') } },
-      { id: 3, subscribe: { channel: 'c', data: Uint8Array.of(0xff) } },
-      { id: 4, presence: { channel: 'c' } },
+      { id: 1, connect: { data: Uint8Array.of(0x08, 0x96, 0x01), name: 'n' } },
+      { id: 2, publish: { channel: 'c', data: Uint8Array.of(0xff, 0x00, 0x10) } },
+      { id: 3, rpc: { method: 'm', data: new TextEncoder().encode('not json') } },
+      { id: 4, subscribe: { channel: 'c', data: Uint8Array.of(0xff) } },
+      { send: { data: Uint8Array.of(0xfe) } },
+      { id: 5, presence: { channel: 'c' } },
     ]);
-    const [publish, rpc, subscribe, presence] = decodeProtobufFrame(frame, 10);
-    expect(publish).toEqual({ id: 1, method: 'publish', request: { channel: 'c', data: Buffer.from([0xff, 0x00, 0x10]).toString('base64'), binary: true } });
-    expect(rpc).toEqual({ id: 2, method: 'rpc', request: { method: 'm', data: Buffer.from('not json').toString('base64'), binary: true } });
-    expect(subscribe).toBeInstanceOf(BinaryPayloadError);
-    expect(subscribe).not.toBeInstanceOf(DecodeError);
-    expect(subscribe).toMatchObject({ code: 'BINARY_PAYLOAD', id: 3, method: 'subscribe', field: 'subscribe.data' });
-    expect(presence).toEqual({ id: 4, method: 'presence', request: { channel: 'c' } });
+    const [connect, publish, rpc, subscribe, send, presence] = decodeProtobufFrame(frame, 10);
+    expect(connect).toEqual({ id: 1, method: 'connect', request: { name: 'n', data: base64(Uint8Array.of(0x08, 0x96, 0x01)), binary: true } });
+    expect(publish).toEqual({ id: 2, method: 'publish', request: { channel: 'c', data: base64(Uint8Array.of(0xff, 0x00, 0x10)), binary: true } });
+    expect(rpc).toEqual({ id: 3, method: 'rpc', request: { method: 'm', data: Buffer.from('not json').toString('base64'), binary: true } });
+    expect(subscribe).toEqual({ id: 4, method: 'subscribe', request: { channel: 'c', data: base64(Uint8Array.of(0xff)), binary: true } });
+    expect(send).toEqual({ id: 0, method: 'send', request: { data: base64(Uint8Array.of(0xfe)), binary: true } });
+    expect(presence).toEqual({ id: 5, method: 'presence', request: { channel: 'c' } });
+  });
+
+  it('writes connect and subscribe results of binary data as their bytes, and converts them, their publications and server-side subscriptions for JSON clients', () => {
+    const bytes = Buffer.from(Uint8Array.of(0x08, 0x01, 0xff)).toString('base64');
+    const json = Buffer.from('{"b":2}').toString('base64');
+    const pub = { data: json, binary: true, offset: 1 };
+    const connect = { client: 'c', version: 'v', data: bytes, binary: true, subs: { s: { data: json, binary: true, publications: [pub] }, t: { recoverable: true } } };
+    const [reply] = sdkProtobuf.decodeReplies(encodeProtobufReply(1, 'connect', connect));
+    expect([...(reply!.connect!.data as Uint8Array)]).toEqual([0x08, 0x01, 0xff]);
+    expect(new TextDecoder().decode(reply!.connect!.subs!.s!.data as Uint8Array)).toBe('{"b":2}');
+    expect(JSON.parse(encodeReply(1, 'connect', connect))).toEqual({
+      id: 1,
+      connect: { client: 'c', version: 'v', data: bytes, subs: { s: { data: { b: 2 }, publications: [{ data: { b: 2 }, offset: 1 }] }, t: { recoverable: true } } },
+    });
+    expect(connect.subs.s.binary).toBe(true);
+    expect(JSON.parse(encodePush('s', 'subscribe', { data: json, binary: true }))).toEqual({ push: { channel: 's', subscribe: { data: { b: 2 } } } });
   });
 
   it('writes an RPC result of binary data as its bytes, and gives a JSON client JSON text as JSON and other bytes as base64', () => {
@@ -170,7 +188,7 @@ describe('emulation and unidirectional requests', () => {
     const [fromJson] = decodeFrame(sdkJson.encodeCommands([jsonCommands[0] as object]), 1);
     expect(decodeProtobufConnectRequest(connectRequest)).toStrictEqual((fromJson as { request: object }).request);
     expect(decodeProtobufConnectRequest(new Uint8Array(0))).toEqual({});
-    expect(() => decodeProtobufConnectRequest(Uint8Array.of(0x12, 0x01, 0xff))).toThrow(BinaryPayloadError);
+    expect(decodeProtobufConnectRequest(Uint8Array.of(0x12, 0x01, 0xff))).toEqual({ data: '/w==', binary: true });
     expect(() => decodeProtobufConnectRequest(Uint8Array.of(0x12, 0x05))).toThrow(DecodeError);
   });
 });

@@ -141,7 +141,7 @@ describe('claims', () => {
     expect((error as TokenError).message).toBe('invalid claims: channel is not allowed in a connection token');
   });
 
-  it('flattens Centrifugo subs overrides and decodes base64 info and data', async () => {
+  it('flattens Centrifugo subs overrides, decodes base64 info and keeps base64 data as binary data', async () => {
     const token = await hs256({
       sub: 'a',
       b64info: b64('{"role":"admin"}'),
@@ -154,11 +154,12 @@ describe('claims', () => {
     const claims = await hmac.verifyConnectionToken(token);
     expect(claims.info).toEqual({ role: 'admin' });
     expect(claims.subs).toEqual({
-      'chat:1': { info: { seat: 1 }, data: 'plain text', override: { presence: true, join_leave: false, force_recovery: true } },
+      'chat:1': { info: { seat: 1 }, data: b64('plain text'), binary: true, override: { presence: true, join_leave: false, force_recovery: true } },
       'news:1': {},
     });
     expect(await codeOf(hmac.verifyConnectionToken(await hs256({ sub: 'a', subs: { c: { override: { presence: 'yes' } } } })))).toBe('bad_claims');
     expect(await codeOf(hmac.verifyConnectionToken(await hs256({ sub: 'a', b64info: 'not base64!' })))).toBe('bad_claims');
+    expect(await codeOf(hmac.verifyConnectionToken(await hs256({ sub: 'a', subs: { c: { b64data: 'not base64!' } } })))).toBe('bad_claims');
     expect(await codeOf(hmac.verifyConnectionToken(await hs256({ sub: 'a', channels: 'news:1' })))).toBe('bad_claims');
   });
 

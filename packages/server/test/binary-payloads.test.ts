@@ -1,8 +1,9 @@
 import { Centrifuge as ProtobufCentrifuge, type Options } from 'centrifuge/build/protobuf';
+import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { follow, newClient, once, until } from './support/client.js';
-import { startGateway, TEST_API_KEY, type TestGateway } from './support/gateway.js';
+import { startGateway, TEST_API_KEY, TEST_SECRET, type TestGateway } from './support/gateway.js';
 import { startBackend } from './support/backend.js';
 import { dropPrefix, redisUrl, startRedisGateway, uniquePrefix } from './support/redis.js';
 
@@ -124,9 +125,9 @@ describe('a protobuf client publishing bytes that are not JSON', () => {
 });
 
 describe('binary data and the publish proxy', () => {
-  it('sends a protobuf client\'s bytes to the back end as b64data, and publishes them as they are once it accepts', async () => {
+  it('sends a protobuf client\'s bytes to the back end as b64data, and publishes them as they are once it accepts, or the bytes it rewrites them to', async () => {
     const backend = await startBackend();
-    backend.on('/publish', () => ({ body: { result: {} } }));
+    backend.on('/publish', ({ body }) => ({ body: { result: body.data?.rewrite ? { b64data: base64(notJson(10)) } : {} } }));
     const proxied = await startGateway({
       channel: {
         proxy: { publish: { endpoint: `${backend.url}/publish`, timeout: '1s' } },
@@ -143,11 +144,110 @@ describe('binary data and the publish proxy', () => {
       const asked = backend.requests.find((request) => request.path === '/publish')!.body;
       expect(asked).toMatchObject({ channel: 'checked:run', b64data: base64(notJson(9)) });
       expect(asked.data).toBeUndefined();
+      await sub.publish(new TextEncoder().encode('{"rewrite":true}'));
+      await until(() => data.length === 2, 5000, 'the rewritten publication');
+      expect(asBytes(data[1])).toEqual(asBytes(notJson(10)));
       client.disconnect();
     } finally {
       await proxied.close();
       await backend.close();
     }
+  });
+});
+
+describe('binary data and the connect and subscribe proxies', () => {
+  const reversed = (b64: string): string => base64(Uint8Array.from(Buffer.from(b64, 'base64')).reverse());
+  const jsonText = (value: unknown): string => base64(new TextEncoder().encode(JSON.stringify(value)));
+
+  it('sends a protobuf client\'s connect and subscribe bytes as b64data and gives it the b64data answers, server-side subscriptions\' too, as bytes; a JSON client gets JSON text as JSON and other bytes as base64', async () => {
+    const backend = await startBackend();
+    // Bytes come back reversed; a JSON client's data comes back as the JSON text of {echo: data}.
+    const answerData = (body: Record<string, any>): string => (body.b64data ? reversed(body.b64data) : jsonText({ echo: body.data }));
+    backend.on('/connect', ({ body }) => ({
+      body: { result: { user: body.b64data ? 'bin-connect-pb' : 'bin-connect-json', b64data: answerData(body), subs: { 'checked:server': { b64data: base64(notJson(2)) } } } },
+    }));
+    backend.on('/subscribe', ({ body }) => ({ body: { result: { b64data: answerData(body) } } }));
+    const proxied = await startGateway({
+      client: { proxy: { connect: { enabled: true, endpoint: `${backend.url}/connect`, timeout: '1s' } } },
+      channel: { proxy: { subscribe: { endpoint: `${backend.url}/subscribe`, timeout: '1s' } }, namespaces: [{ name: 'checked', subscribe_proxy_enabled: true }] },
+    });
+    try {
+      const pb = new ProtobufCentrifuge(proxied.url, { websocket: WebSocket, data: notJson(1), timeout: 3000 });
+      const pbConnected = once<{ data?: unknown }>(pb, 'connected', 5000);
+      const pbServerSub = once<{ channel: string; data?: unknown }>(pb, 'subscribed', 5000);
+      pb.connect();
+      expect(asBytes((await pbConnected).data)).toEqual(asBytes(notJson(1)).reverse());
+      expect(await pbServerSub).toMatchObject({ channel: 'checked:server' });
+      expect(asBytes((await pbServerSub).data)).toEqual(asBytes(notJson(2)));
+      const pbSub = pb.newSubscription('checked:run', { data: notJson(3) });
+      const pbSubscribed = once<{ data?: unknown }>(pbSub, 'subscribed', 5000);
+      pbSub.subscribe();
+      expect(asBytes((await pbSubscribed).data)).toEqual(asBytes(notJson(3)).reverse());
+      const connectAsked = backend.requests.find((request) => request.path === '/connect')!.body;
+      expect(connectAsked).toMatchObject({ protocol: 'protobuf', encoding: 'json', b64data: base64(notJson(1)) });
+      expect(connectAsked.data).toBeUndefined();
+      const subscribeAsked = backend.requests.find((request) => request.path === '/subscribe')!.body;
+      expect(subscribeAsked).toMatchObject({ channel: 'checked:run', user: 'bin-connect-pb', protocol: 'protobuf', b64data: base64(notJson(3)) });
+      expect(subscribeAsked.data).toBeUndefined();
+
+      const json = newClient(proxied.url, { data: { hello: 1 } });
+      const jsonConnected = once<{ data?: unknown }>(json, 'connected', 5000);
+      const jsonServerSub = once<{ data?: unknown }>(json, 'subscribed', 5000);
+      json.connect();
+      expect((await jsonConnected).data).toEqual({ echo: { hello: 1 } });
+      expect((await jsonServerSub).data).toBe(base64(notJson(2)));
+      const jsonSub = json.newSubscription('checked:run', { data: { room: 7 } });
+      const jsonSubscribed = once<{ data?: unknown }>(jsonSub, 'subscribed', 5000);
+      jsonSub.subscribe();
+      expect((await jsonSubscribed).data).toEqual({ echo: { room: 7 } });
+      expect(backend.requests.filter((request) => request.path === '/subscribe')[1]!.body).toMatchObject({ data: { room: 7 }, protocol: 'json' });
+      pb.disconnect();
+      json.disconnect();
+    } finally {
+      await proxied.close();
+      await backend.close();
+    }
+  });
+
+  it('refuses a connect answer whose b64data or subs are malformed with a temporary error, logged and counted, and never connects on it', async () => {
+    const backend = await startBackend();
+    const answers = [{ user: 'u', b64data: 'not base64!' }, { user: 'u', subs: { 'checked:x': { override: { presence: { value: 'yes' } } } } }];
+    let asked = 0;
+    backend.on('/connect', () => ({ body: { result: answers[asked++ % answers.length] } }));
+    const proxied = await startGateway({ client: { proxy: { connect: { enabled: true, endpoint: `${backend.url}/connect`, timeout: '1s' } } } }, undefined, { captureLogs: true });
+    try {
+      for (const detail of [/b64data is not standard base64/, /subs: invalid claims: subs\.checked:x\.override\.presence/]) {
+        const ws = new WebSocket(proxied.url);
+        await new Promise((resolve) => ws.once('open', resolve));
+        const reply = new Promise<Record<string, any>>((resolve) => ws.once('message', (frame) => resolve(JSON.parse(String(frame)))));
+        ws.send(JSON.stringify({ id: 1, connect: { data: { n: 1 } } }));
+        expect((await reply).error).toMatchObject({ code: 100, temporary: true });
+        await until(() => proxied.logs.some((line) => line.event === 'proxy_failed' && line.reason === 'malformed' && detail.test(String(line.detail))), 3000, 'the log line');
+        ws.close();
+      }
+      expect(proxied.gateway.node.sessions.size).toBe(0);
+    } finally {
+      await proxied.close();
+      await backend.close();
+    }
+  });
+});
+
+describe('binary data in tokens', () => {
+  it('gives a connection token\'s subs b64data and a subscription token\'s b64data to a protobuf client as the bytes', async () => {
+    const secret = new TextEncoder().encode(TEST_SECRET);
+    const connectionToken = await new SignJWT({ sub: 'bin-token', subs: { 'bin:token-server': { b64data: base64(notJson(11)) } } }).setProtectedHeader({ alg: 'HS256' }).sign(secret);
+    const subscriptionToken = await new SignJWT({ sub: 'bin-token', channel: 'bin:token-sub', b64data: base64(notJson(12)) }).setProtectedHeader({ alg: 'HS256' }).sign(secret);
+    const pb = protobufClient(connectionToken);
+    const serverSub = once<{ channel: string; data?: unknown }>(pb, 'subscribed', 5000);
+    pb.connect();
+    expect(await serverSub).toMatchObject({ channel: 'bin:token-server' });
+    expect(asBytes((await serverSub).data)).toEqual(asBytes(notJson(11)));
+    const sub = pb.newSubscription('bin:token-sub', { token: subscriptionToken });
+    const subscribed = once<{ data?: unknown }>(sub, 'subscribed', 5000);
+    sub.subscribe();
+    expect(asBytes((await subscribed).data)).toEqual(asBytes(notJson(12)));
+    pb.disconnect();
   });
 });
 

@@ -91,7 +91,7 @@ describe('protobuf over a raw WebSocket', () => {
     await until(() => gw.logs.some((line) => line.msg === 'malformed frame' && line.transport === 'websocket'), 3000, 'the log line');
   });
 
-  it('answers a command whose payload is not JSON with 107 and keeps the connection', async () => {
+  it('carries bytes where Centrifugo does, answers an RPC of bytes to an in-process handler with 107 and goes on, and closes on a send of bytes as on any send (3508)', async () => {
     const { sdkProtobuf } = await import('../../protocol/test/sdk-codecs.js');
     const ws = new WebSocket(`${gw.url}?cf_protocol=protobuf`);
     ws.binaryType = 'nodebuffer';
@@ -102,20 +102,24 @@ describe('protobuf over a raw WebSocket', () => {
       ws.once('error', reject);
     });
     const token = await gw.token('pb-binary');
-    ws.send(sdkProtobuf.encodeCommands([{ id: 1, connect: { token } }]));
+    // Connect data of bytes: without a connect proxy nothing reads it, as in Centrifugo.
+    ws.send(sdkProtobuf.encodeCommands([{ id: 1, connect: { token, data: Uint8Array.of(0xff, 0x01) } }]));
     await until(() => replies.some((r) => r.id === 1));
     expect(replies.find((r) => r.id === 1)?.connect).toBeTruthy();
     ws.send(sdkProtobuf.encodeCommands([
-      { id: 2, subscribe: { channel: 'pb:bytes', data: Uint8Array.of(0xff, 0xfe) } },
+      { id: 2, subscribe: { channel: 'runs:pb-bytes', data: Uint8Array.of(0xff, 0xfe) } },
       { id: 3, rpc: { method: 'runs.start', data: new TextEncoder().encode('{"ok":1}') } },
       // RPC data may be bytes, but only the RPC proxy takes them: the gateway's own handlers read JSON.
       { id: 4, rpc: { method: 'runs.start', data: Uint8Array.of(0xff, 0xfe) } },
     ]));
     await until(() => replies.some((r) => r.id === 3) && replies.some((r) => r.id === 4));
-    expect(replies.find((r) => r.id === 2)?.error?.code).toBe(107);
+    expect(replies.find((r) => r.id === 2)).toMatchObject({ subscribe: {} });
+    expect(replies.find((r) => r.id === 2)?.error ?? null).toBeNull();
     expect(replies.find((r) => r.id === 4)?.error).toMatchObject({ code: 107, message: expect.stringMatching(/rpc data is not JSON/) });
     expect(JSON.parse(new TextDecoder().decode(replies.find((r) => r.id === 3)?.rpc?.data))).toEqual({ started: true, by: 'pb-binary', echo: { ok: 1 } });
-    ws.close();
+    const closed = new Promise<[number, string]>((resolve) => ws.once('close', (code, reason) => resolve([code, String(reason)])));
+    ws.send(sdkProtobuf.encodeCommands([{ send: { data: Uint8Array.of(0xff, 0xfd) } }]));
+    expect(await closed).toEqual([3508, expect.stringMatching(/^not available/)]);
   });
 
   it('refuses a protobuf /emulation body that does not decode with 400 and a log line', async () => {

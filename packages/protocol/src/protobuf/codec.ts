@@ -2,7 +2,6 @@ import { bytesToBase64 } from '../binary.js';
 import { DecodeError, toClientMessage } from '../codec.js';
 import type {
   ClientMessage,
-  CommandMethod,
   CommandResults,
   ConnectRequest as ConnectRequestType,
   ProtocolError,
@@ -31,14 +30,15 @@ import {
  * chunk as a sequence of `Reply.decodeDelimited`.
  *
  * Payloads (`data`, `info`, `conn_info`, `chan_info`) are `bytes` in protobuf and JSON values in
- * our types: they travel as UTF-8 JSON text. A publish or an RPC whose data is not JSON text
- * carries its bytes through as binary data (binary.ts), as Centrifugo does; any other command whose
- * payload is not JSON text is refused on its own (`BinaryPayloadError`, answered with 107): the
- * connect and subscribe proxies, presence and the in-process handlers read JSON.
+ * our types: they travel as UTF-8 JSON text. A command's data that is not JSON text (a connect's,
+ * a subscribe's, a publish's, an RPC's or a send's) carries its bytes through as binary data
+ * (binary.ts), as Centrifugo does, for the back end or the subscribers to read.
  */
 
-/** The payloads that may be bytes, and the command each belongs to. */
-const BYTES_PAYLOADS: Readonly<Record<string, CommandMethod>> = { 'publish.data': 'publish', 'rpc.data': 'rpc' };
+/** The command's data as binary data: the bytes as base64, flagged (binary.ts). */
+function withBinaryData<R extends object>(request: R, bytes: Uint8Array): R {
+  return Object.assign(request, { data: bytesToBase64(bytes), binary: true });
+}
 
 /**
  * How a client asks for protobuf (centrifugal/centrifuge handler_websocket.go, handler_http_stream.go,
@@ -49,36 +49,12 @@ const BYTES_PAYLOADS: Readonly<Record<string, CommandMethod>> = { 'publish.data'
 export const PROTOBUF_SUBPROTOCOL = 'centrifuge-protobuf';
 export const PROTOBUF_CONTENT_TYPE = 'application/octet-stream';
 
-/**
- * A command whose payload is not UTF-8 JSON. Not a `DecodeError`: the frame is well formed and its
- * other commands stand; the server answers this one with 107 (bad request), or, for a `send`, which
- * has no reply, logs it and drops it.
- */
-export class BinaryPayloadError extends Error {
-  readonly code = 'BINARY_PAYLOAD';
-  constructor(
-    readonly id: number,
-    readonly method: CommandMethod,
-    /** Where the payload sits, e.g. `publish.data`. */
-    readonly field: string,
-  ) {
-    super(`${field} is not UTF-8 JSON; this gateway carries JSON payloads only`);
-  }
-}
-
-export type ProtobufClientMessage = ClientMessage | BinaryPayloadError;
-
-function decodeCommand(reader: Reader, end: number): ProtobufClientMessage {
+function decodeCommand(reader: Reader, end: number): ClientMessage {
   const context: DecodeContext = {};
   const { id, ...requests } = readMessage(reader, end, Command, context, '');
   const methods = Object.keys(requests);
   const message = toClientMessage(id as number | undefined, methods, methods.length === 1 ? requests[methods[0] as string] : undefined);
-  if (context.binaryField !== undefined && BYTES_PAYLOADS[context.binaryField] === message.method) {
-    // Publications and RPCs carry bytes through, as Centrifugo does (binary.ts); other payloads must be JSON.
-    Object.assign(message.request, { data: bytesToBase64(context.binaryBytes!), binary: true });
-    return message;
-  }
-  if (context.binaryField !== undefined && message.method !== 'pong') return new BinaryPayloadError(message.id, message.method, context.binaryField);
+  if (context.binaryBytes !== undefined && message.method !== 'pong') withBinaryData(message.request, context.binaryBytes);
   return message;
 }
 
@@ -87,10 +63,10 @@ function decodeCommand(reader: Reader, end: number): ProtobufClientMessage {
  * commands: varint length-delimited `Command`s, as the SDK's `encodeCommands` writes them. An empty
  * command is a pong. Anything malformed is a `DecodeError` (the session closes with 3501).
  */
-export function decodeProtobufFrame(bytes: Uint8Array, maxMessages: number): ProtobufClientMessage[] {
+export function decodeProtobufFrame(bytes: Uint8Array, maxMessages: number): ClientMessage[] {
   return decoding(() => {
     const reader = createReader(bytes);
-    const messages: ProtobufClientMessage[] = [];
+    const messages: ClientMessage[] = [];
     while (reader.pos < reader.len) {
       if (messages.length >= maxMessages) throw new DecodeError(`frame carries more than ${maxMessages} commands`);
       const end = readLength(reader, reader.len, 'command');
@@ -117,14 +93,14 @@ export function decodeProtobufEmulationRequest(bytes: Uint8Array): { node: strin
 
 /**
  * The connect request a unidirectional protobuf client sends alone: a bare `ConnectRequest`, not
- * delimited (as Centrifugo's uni_grpc reads it). Empty bytes are a connect with no fields.
- * @throws DecodeError when malformed; BinaryPayloadError when its data is not JSON.
+ * delimited (as Centrifugo's uni_grpc reads it). Empty bytes are a connect with no fields; data
+ * that is not JSON text is binary data, as in a bidirectional connect.
+ * @throws DecodeError when malformed.
  */
 export function decodeProtobufConnectRequest(bytes: Uint8Array): ConnectRequestType {
   const context: DecodeContext = {};
-  const request = decodeWhole(bytes, ConnectRequest, context);
-  if (context.binaryField !== undefined) throw new BinaryPayloadError(0, 'connect', `connect.${context.binaryField}`);
-  return request as ConnectRequestType;
+  const request = decodeWhole(bytes, ConnectRequest, context) as ConnectRequestType;
+  return context.binaryBytes === undefined ? request : withBinaryData(request, context.binaryBytes);
 }
 
 function writeId(writer: Writer, id: number): void {

@@ -16,9 +16,8 @@ export type Writer = protobuf.Writer;
 const VARINT = 0;
 const LEN = 2;
 
-/** What a decode found besides the fields: the first payload that is not JSON, by path, and its bytes. */
+/** What a decode found besides the fields: the bytes of a payload that is not JSON (a command has one payload, its `data`). */
 export interface DecodeContext {
-  binaryField?: string;
   binaryBytes?: Uint8Array;
 }
 
@@ -103,7 +102,7 @@ function readScalar(reader: Reader, type: ScalarType, context: DecodeContext, wh
     case 'bytes':
       return reader.bytes();
     case 'payload':
-      return readPayload(reader.bytes(), context, where);
+      return readPayload(reader.bytes(), context);
   }
 }
 
@@ -117,17 +116,14 @@ function readUtf8(bytes: Uint8Array, where: string): string {
 
 /**
  * A payload is JSON text on our side. Empty bytes are proto3's "not set"; bytes that are not
- * UTF-8 JSON are noted in the context, so the command alone is refused and the frame goes on.
+ * UTF-8 JSON are noted in the context, for the command to carry as binary data.
  */
-function readPayload(bytes: Uint8Array, context: DecodeContext, where: string): unknown {
+function readPayload(bytes: Uint8Array, context: DecodeContext): unknown {
   if (bytes.length === 0) return undefined;
   try {
     return JSON.parse(utf8.decode(bytes));
   } catch {
-    if (context.binaryField === undefined) {
-      context.binaryField = where;
-      context.binaryBytes = bytes;
-    }
+    context.binaryBytes = bytes;
     return undefined;
   }
 }

@@ -46,7 +46,7 @@ const onThisNode: { [M in ControlMethod]: LocalHandler<M> } = {
   async subscribe(node, request) {
     await node.subscribe(request, resolve(node, request.channel), {
       chanInfo: request.info,
-      data: request.data,
+      data: request.b64data !== undefined ? { data: request.b64data, binary: true } : request.data !== undefined ? { data: request.data } : undefined,
       ...(request.recover_since ? { recover: request.recover_since } : {}),
       ...(request.expire_at ? { expiresAt: request.expire_at * 1000 } : {}),
     });

@@ -39,7 +39,7 @@ export const apiSchemas = {
   broadcast: z
     .object({ channels: z.array(channel).min(1, 'channels must not be empty'), ...payload, skip_history: z.boolean().optional(), tags, delta: z.boolean().optional(), idempotency_key: idempotencyKey })
     .refine(hasPayload, PAYLOAD_REQUIRED),
-  subscribe: z.object({ user, channel, client: z.string().optional(), info: json.optional(), data: json.optional(), expire_at: z.number().int().nonnegative().optional(), recover_since: position.optional(), override }),
+  subscribe: z.object({ user, channel, client: z.string().optional(), info: json.optional(), ...payload, expire_at: z.number().int().nonnegative().optional(), recover_since: position.optional(), override }),
   unsubscribe: z.object({ user, channel, client: z.string().optional() }),
   disconnect: z.object({
     user,

@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose';
+import { isBase64 } from '@renum-realtime/protocol';
 import { TokenError } from './errors.js';
 
 /** Channel option overrides a token may carry (Centrifugo `override`), flattened to booleans. */
@@ -13,6 +14,8 @@ export interface TokenOverride {
 export interface TokenSubscription {
   info?: unknown;
   data?: unknown;
+  /** `data` is the base64 of the claim's `b64data` bytes, given to clients as bytes (the protocol's binary.ts). */
+  binary?: boolean;
   override?: TokenOverride;
 }
 
@@ -45,7 +48,7 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `b64info`/`b64data` carry bytes (protobuf clients); JSON clients get them back as JSON when they are JSON. */
+/** `b64info` carries bytes (protobuf clients); JSON clients get them back as JSON when they are JSON. */
 function decodeBase64(value: unknown, claim: string): unknown {
   if (typeof value !== 'string') throw invalid(`${claim} must be a string`);
   const bytes = Buffer.from(value, 'base64');
@@ -60,9 +63,17 @@ function decodeBase64(value: unknown, claim: string): unknown {
 }
 
 /** The raw JSON claim, or its base64 twin which wins when both are present (as in Centrifugo). */
-function rawOrBase64(claims: Record<string, unknown>, claim: 'info' | 'data'): unknown {
+function rawOrBase64(claims: Record<string, unknown>, claim: 'info'): unknown {
   const b64 = claims[`b64${claim}`];
   return b64 !== undefined ? decodeBase64(b64, `b64${claim}`) : claims[claim];
+}
+
+/** `data`, or `b64data` kept as binary data, which wins when both are present; an empty `b64data` is none, as in Centrifugo. */
+function dataClaim(claims: Record<string, unknown>, where: string): Pick<TokenSubscription, 'data' | 'binary'> {
+  const b64 = claims.b64data;
+  if (b64 === undefined || b64 === '') return claims.data === undefined ? {} : { data: claims.data };
+  if (typeof b64 !== 'string' || !isBase64(b64)) throw invalid(`${where}b64data must be standard base64 with padding`);
+  return { data: b64, binary: true };
 }
 
 /** Accepts Centrifugo's `{presence: {value: true}}` as well as a plain `{presence: true}`. */
@@ -83,10 +94,9 @@ function parseOverride(value: unknown, where: string): TokenOverride | undefined
 function parseSubscription(value: Record<string, unknown>, prefix: string): TokenSubscription {
   const sub: TokenSubscription = {};
   const info = rawOrBase64(value, 'info');
-  const data = rawOrBase64(value, 'data');
   const override = parseOverride(value.override, `${prefix}override`);
   if (info !== undefined) sub.info = info;
-  if (data !== undefined) sub.data = data;
+  Object.assign(sub, dataClaim(value, prefix));
   if (override) sub.override = override;
   return sub;
 }
@@ -116,7 +126,8 @@ function parseChannels(value: unknown): string[] {
   return value;
 }
 
-function parseSubs(value: unknown): Record<string, TokenSubscription> {
+/** `subs`: server-side subscriptions with their options, as connection tokens and the connect proxy give them. */
+export function parseSubs(value: unknown): Record<string, TokenSubscription> {
   if (value === undefined || value === null) return {};
   if (!isObject(value)) throw invalid('subs must be an object');
   // fromEntries defines own properties, so a channel named "__proto__" stays a channel.

@@ -13,7 +13,7 @@ import {
   joinMessages,
   joinProtobufMessages,
   type CommandResults,
-  type ProtobufClientMessage,
+  type ClientMessage,
   type ProtocolError,
   type PushBodies,
   type PushKind,
@@ -36,11 +36,10 @@ export interface SessionCodec {
   readonly ping: Frame;
   join(messages: readonly Frame[]): Frame;
   /**
-   * The commands of one frame. A `BinaryPayloadError` entry (protobuf only) stands for one command
-   * the session answers with 107; the others run.
+   * The commands of one frame.
    * @throws DecodeError when the frame does not decode at all.
    */
-  decode(frame: Frame, maxMessages: number): ProtobufClientMessage[];
+  decode(frame: Frame, maxMessages: number): ClientMessage[];
 }
 
 const utf8 = new TextDecoder();

@@ -1,5 +1,5 @@
-import type { JsonValue, ProtocolError } from '@renum-realtime/protocol';
-import type { TokenOverride } from '../auth/verifier.js';
+import type { DataPayload, JsonValue, ProtocolError } from '@renum-realtime/protocol';
+import type { TokenOverride, TokenSubscription } from '../auth/verifier.js';
 import type { ChannelSpec } from './channels/namespace.js';
 import type { ConnectionMeta, Disconnect, TransportName, WireProtocol } from './transport.js';
 
@@ -24,14 +24,15 @@ export interface ProxyCaller {
   connectionMeta?: JsonValue;
 }
 
-export interface ConnectProxyResult {
+/** Binary data (`binary`) in answers: the base64 of the bytes the back end gave as `b64data`. */
+export interface ConnectProxyResult extends DataPayload {
   user: string;
   /** Unix seconds; 0 or absent = the connection does not expire. */
   expire_at?: number;
   info?: JsonValue;
-  data?: JsonValue;
   channels?: string[];
-  subs?: Record<string, { info?: JsonValue; data?: JsonValue; expire_at?: number; override?: TokenOverride }>;
+  /** Server-side subscriptions, with the options a connection token's `subs` has. */
+  subs?: Record<string, TokenSubscription>;
   meta?: JsonValue;
 }
 
@@ -41,37 +42,32 @@ export interface RefreshProxyResult {
   info?: JsonValue;
 }
 
-export interface SubscribeProxyResult {
+export interface SubscribeProxyResult extends DataPayload {
   info?: JsonValue;
-  data?: JsonValue;
   expire_at?: number;
   override?: TokenOverride;
 }
 
-export interface PublishProxyResult {
-  /** Replaces the client's data when present. */
-  data?: JsonValue;
+/** The data, when present, replaces the client's. */
+export interface PublishProxyResult extends DataPayload {
   skip_history?: boolean;
 }
 
-export interface RpcProxyResult {
-  data?: JsonValue;
-  /** `data` is the base64 of the bytes the back end answered with `b64data`. */
-  binary?: boolean;
-}
+export type RpcProxyResult = DataPayload;
 
 export interface EventProxies {
   /** Present when `client.proxy.connect` is on: connects without a token go through it. */
-  readonly connect?: (caller: ProxyCaller, request: { name?: string; version?: string; data?: JsonValue; channels?: string[] }) => Promise<ProxyOutcome<ConnectProxyResult>>;
+  readonly connect?: (caller: ProxyCaller, request: DataPayload & { name?: string; version?: string }) => Promise<ProxyOutcome<ConnectProxyResult>>;
   /** Present when `client.proxy.refresh` is on: expiring connections are refreshed server-side. */
   readonly refresh?: (caller: ProxyCaller) => Promise<ProxyOutcome<RefreshProxyResult>>;
-  /** The namespace's proxy for the event, or undefined when it has none. */
-  subscribe(spec: ChannelSpec): ((caller: ProxyCaller, request: { channel: string; token?: string; data?: JsonValue }) => Promise<ProxyOutcome<SubscribeProxyResult>>) | undefined;
-  /** `binary`: `data` is the base64 of bytes that are not JSON; the back end gets it as `b64data`. */
-  publish(spec: ChannelSpec): ((caller: ProxyCaller, request: { channel: string; data: JsonValue; binary?: boolean }) => Promise<ProxyOutcome<PublishProxyResult>>) | undefined;
+  /**
+   * The namespace's proxy for the event, or undefined when it has none. In requests, binary data
+   * is the base64 of a protobuf client's bytes that are not JSON; the back end gets it as `b64data`.
+   */
+  subscribe(spec: ChannelSpec): ((caller: ProxyCaller, request: DataPayload & { channel: string }) => Promise<ProxyOutcome<SubscribeProxyResult>>) | undefined;
+  publish(spec: ChannelSpec): ((caller: ProxyCaller, request: DataPayload & { channel: string }) => Promise<ProxyOutcome<PublishProxyResult>>) | undefined;
   subRefresh(spec: ChannelSpec): ((caller: ProxyCaller, request: { channel: string }) => Promise<ProxyOutcome<RefreshProxyResult>>) | undefined;
-  /** `binary`: `data` is the base64 of a protobuf client's bytes, sent as `b64data`. */
-  rpc(method: string): ((caller: ProxyCaller, request: { method: string; data?: JsonValue; binary?: boolean }) => Promise<ProxyOutcome<RpcProxyResult>>) | undefined;
+  rpc(method: string): ((caller: ProxyCaller, request: DataPayload & { method: string }) => Promise<ProxyOutcome<RpcProxyResult>>) | undefined;
   /** Lower-cased request headers some proxy forwards: the only ones a connection keeps. */
   readonly forwardedHeaders: ReadonlySet<string>;
 }

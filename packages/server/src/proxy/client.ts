@@ -1,4 +1,4 @@
-import { isBase64, type JsonValue } from '@renum-realtime/protocol';
+import { isBase64, type DataPayload, type JsonValue } from '@renum-realtime/protocol';
 import type { ConnectionMeta, NodeEvents, ProxyOutcome } from '../core/index.js';
 import type { ProxyConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
@@ -75,8 +75,8 @@ export class ProxyClient {
     return { [field]: value };
   }
 
-  /** The back end's `b64data`/`b64info` arrive as base64 of JSON text; plain fields as JSON. */
-  static decoded(result: Record<string, unknown>, field: 'data' | 'info'): JsonValue | undefined {
+  /** The back end's `b64info` arrives as base64 of JSON text; `info` as JSON. */
+  static decoded(result: Record<string, unknown>, field: 'info'): JsonValue | undefined {
     const b64 = result[`b64${field}`];
     if (typeof b64 === 'string' && b64 !== '') {
       try {
@@ -89,11 +89,11 @@ export class ProxyClient {
   }
 
   /**
-   * An RPC answer's data, where Centrifugo's `b64data` is bytes: kept as binary data (the
-   * protocol's binary.ts), so a protobuf client gets them exactly and a JSON client gets JSON text
-   * as JSON, other bytes as base64. Without `b64data`, `data` is JSON.
+   * An answer's data, where Centrifugo's `b64data` is bytes: kept as binary data (the protocol's
+   * binary.ts), so a protobuf client gets them exactly and a JSON client gets JSON text as JSON,
+   * other bytes as base64. Without `b64data`, `data` is JSON.
    */
-  static bytesOrJson(result: Record<string, unknown>): { data?: JsonValue; binary?: boolean } {
+  static bytesOrJson(result: Record<string, unknown>): DataPayload {
     const b64 = result.b64data;
     if (typeof b64 === 'string' && b64 !== '') {
       if (!isBase64(b64)) throw new ProxyFailure('malformed', 'b64data is not standard base64');

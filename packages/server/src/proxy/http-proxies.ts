@@ -1,8 +1,10 @@
-import type { JsonValue } from '@renum-realtime/protocol';
+import type { DataPayload, JsonValue } from '@renum-realtime/protocol';
+import { TokenError } from '../auth/errors.js';
+import { parseSubs } from '../auth/claims.js';
 import type { ChannelSpec, ConnectProxyResult, EventProxies, ProxyCaller, ProxyOutcome, PublishProxyResult, RefreshProxyResult, RpcProxyResult, SubscribeProxyResult } from '../core/index.js';
 import { ConfigError } from '../config/errors.js';
 import type { ProxyConfig, RealtimeConfig } from '../config/types.js';
-import { ProxyClient, type ProxyEvent, type ProxyServices } from './client.js';
+import { ProxyClient, ProxyFailure, type ProxyEvent, type ProxyServices } from './client.js';
 
 type Decode<R> = (result: Record<string, unknown>) => R;
 
@@ -13,27 +15,38 @@ function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** Server-side subscriptions in a connect answer: a connection token's `subs`, read by the same rules. */
+function subsOf(value: unknown): ConnectProxyResult['subs'] {
+  if (value === undefined || value === null) return undefined;
+  try {
+    return parseSubs(value);
+  } catch (error) {
+    if (error instanceof TokenError) throw new ProxyFailure('malformed', `subs: ${error.message}`);
+    throw error;
+  }
+}
+
 const decodeConnect: Decode<ConnectProxyResult> = (r) => withoutUndefined({
   user: typeof r.user === 'string' ? r.user : '',
   expire_at: optionalNumber(r.expire_at),
   info: ProxyClient.decoded(r, 'info'),
-  data: ProxyClient.decoded(r, 'data'),
+  ...ProxyClient.bytesOrJson(r),
   channels: strings(r.channels),
-  subs: typeof r.subs === 'object' && r.subs !== null ? (r.subs as ConnectProxyResult['subs']) : undefined,
+  subs: subsOf(r.subs),
   meta: r.meta as JsonValue | undefined,
 });
 const decodeRefresh: Decode<RefreshProxyResult> = (r) => withoutUndefined({ expired: r.expired === true, expire_at: optionalNumber(r.expire_at), info: ProxyClient.decoded(r, 'info') });
 const decodeSubscribe: Decode<SubscribeProxyResult> = (r) => withoutUndefined({
   info: ProxyClient.decoded(r, 'info'),
-  data: ProxyClient.decoded(r, 'data'),
+  ...ProxyClient.bytesOrJson(r),
   expire_at: optionalNumber(r.expire_at),
   override: overrideOf(r.override),
 });
-const decodePublish: Decode<PublishProxyResult> = (r) => withoutUndefined({ data: ProxyClient.decoded(r, 'data'), skip_history: r.skip_history === true ? true : undefined });
+const decodePublish: Decode<PublishProxyResult> = (r) => withoutUndefined({ ...ProxyClient.bytesOrJson(r), skip_history: r.skip_history === true ? true : undefined });
 const decodeRpc: Decode<RpcProxyResult> = (r) => ProxyClient.bytesOrJson(r);
 
 /** A client's data for the back end: binary data is base64 already, so it goes as `b64data` whatever `binary_encoding` says. */
-const clientData = (client: ProxyClient, request: { data?: JsonValue; binary?: boolean }): Record<string, unknown> =>
+const clientData = (client: ProxyClient, request: DataPayload): Record<string, unknown> =>
   request.binary ? { b64data: request.data } : client.payload('data', request.data);
 
 /** Centrifugo's override wraps each flag as `{"value": bool}`. */
@@ -122,13 +135,13 @@ export function createEventProxies(config: RealtimeConfig, services: ProxyServic
       connect: (caller, request) => ask(connect.client, { ...connect.config, include_connection_meta: false }, decodeConnect, () => ({
         ...(request.name ? { name: request.name } : {}),
         ...(request.version ? { version: request.version } : {}),
-        ...connect.client.payload('data', request.data),
+        ...clientData(connect.client, request),
       }))(caller),
     } : {}),
     ...(refresh ? { refresh: (caller) => ask(refresh.client, refresh.config, decodeRefresh, () => ({}))(caller) } : {}),
     subscribe(spec) {
       const proxy = channelProxy(spec, 'subscribe');
-      return proxy && ((caller, request) => ask(proxy.client, proxy.config, decodeSubscribe, () => ({ channel: request.channel, ...proxy.client.payload('data', request.data) }))(caller));
+      return proxy && ((caller, request) => ask(proxy.client, proxy.config, decodeSubscribe, () => ({ channel: request.channel, ...clientData(proxy.client, request) }))(caller));
     },
     publish(spec) {
       const proxy = channelProxy(spec, 'publish');

@@ -4,6 +4,7 @@ import { withoutDeltaFlag } from '../channels/hub.js';
 import { hasHistory, historyOptions, type ChannelSpec } from '../channels/namespace.js';
 import { RpcError, type CommandOutcome, type SessionState as Session } from './context.js';
 import { CommandError, DisconnectError, proxyDecision } from './errors.js';
+import { clientData, dataOf, setData } from './payload.js';
 import { mayAct } from './permissions.js';
 import { resolveChannel } from './subscribe.js';
 
@@ -15,22 +16,17 @@ function authorized(session: Session, channel: string, action: 'publish' | 'pres
   return spec;
 }
 
-/** Only the protobuf decoder marks data as binary: a JSON client cannot claim bytes it did not send. */
-function isBinary(session: Session, request: { binary?: boolean }): boolean {
-  return request.binary === true && session.codec.protocol === 'protobuf';
-}
-
 export async function handlePublish(session: Session, request: CommandRequests['publish'], id: number): Promise<CommandOutcome> {
   if (request.data === undefined) throw new CommandError(ErrorCodes.badRequest, 'publish without data');
   const resolved = resolveChannel(session, request.channel);
   const askProxy = session.ctx.proxies.publish(resolved);
-  const binary = isBinary(session, request);
+  const data = clientData(session, request);
   // With a publish proxy the back end decides, and may rewrite the data, instead of allow_publish_*.
-  const answer = askProxy ? await proxyDecision(askProxy(session.caller, { channel: request.channel, data: request.data, ...(binary ? { binary } : {}) })) : undefined;
+  const answer = askProxy ? await proxyDecision(askProxy(session.caller, { channel: request.channel, ...data })) : undefined;
   const spec = answer ? resolved : authorized(session, request.channel, 'publish');
   const sub = session.subscriptions.get(request.channel);
-  const publication: Publication = answer?.data !== undefined ? { data: answer.data } : { data: request.data };
-  if (answer?.data === undefined && binary) publication.binary = true;
+  const publication: Publication = { data: request.data };
+  setData(publication, dataOf(answer) ?? data);
   publication.info = sub ? session.subscriberInfo(sub) : session.clientInfo;
   const target = answer?.skip_history ? { ...spec, options: { ...spec.options, history_size: 0 } } : spec;
   await session.ctx.hub.publish(target, publication, 'client');
@@ -76,16 +72,18 @@ export async function handleRpc(session: Session, request: CommandRequests['rpc'
   const handlers = session.ctx.rpcHandlers;
   const method = request.method ?? '';
   const handler = handlers.get(method);
-  const binary = isBinary(session, request);
+  const data = clientData(session, request);
   // Methods registered in the gateway answer first; the rest go to the RPC proxy when one is on.
   const askProxy = handler ? undefined : session.ctx.proxies.rpc(method);
   if (askProxy) {
-    const answer = await proxyDecision(askProxy(session.caller, { method, ...(request.data !== undefined ? { data: request.data } : {}), ...(binary ? { binary } : {}) }));
-    return { reply: session.codec.reply(id, 'rpc', answer.data === undefined ? {} : { data: answer.data, ...(answer.binary ? { binary: true } : {}) }) };
+    const answer = await proxyDecision(askProxy(session.caller, { method, ...data }));
+    const result = {};
+    setData(result, answer);
+    return { reply: session.codec.reply(id, 'rpc', result) };
   }
   if (handlers.size === 0) throw new CommandError(ErrorCodes.notAvailable, 'no rpc handlers registered');
   if (!handler) throw new CommandError(ErrorCodes.methodNotFound, `rpc method ${method}`);
-  if (binary) throw new CommandError({ ...ErrorCodes.badRequest, message: 'bad request: rpc data is not JSON; gateway rpc handlers take JSON, the RPC proxy takes bytes' }, 'binary rpc data');
+  if (data.binary) throw new CommandError({ ...ErrorCodes.badRequest, message: 'bad request: rpc data is not JSON; gateway rpc handlers take JSON, the RPC proxy takes bytes' }, 'binary rpc data');
   try {
     const data = await handler({ user: session.user, client: session.clientId, connInfo: session.connInfo, data: request.data ?? null });
     return { reply: session.codec.reply(id, 'rpc', data === undefined ? {} : { data }) };

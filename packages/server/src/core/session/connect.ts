@@ -1,9 +1,10 @@
-import { DisconnectCodes, ErrorCodes, nestsDeeperThan, type CommandRequests, type ConnectResult } from '@renum-realtime/protocol';
+import { DisconnectCodes, ErrorCodes, nestsDeeperThan, type CommandRequests, type ConnectResult, type DataPayload } from '@renum-realtime/protocol';
 import { TokenError } from '../../auth/errors.js';
 import type { ConnectionClaims } from '../../auth/verifier.js';
 import type { ChannelSpec } from '../channels/namespace.js';
 import type { CommandOutcome, SessionState as Session } from './context.js';
 import { CommandError, DisconnectError, proxyDecision } from './errors.js';
+import { clientData, dataOf, setData } from './payload.js';
 import { subscribeChannel } from './subscribe.js';
 import { connectionTokenFailure } from './token-failure.js';
 
@@ -13,18 +14,18 @@ const ANONYMOUS: ConnectionClaims = { user: '', channels: [], subs: {} };
  * Who connects: the token's claims, or, for a connect without a token when the connect proxy is on
  * (Centrifugo's rule: a token, when given, wins), what the back end answers.
  */
-async function authenticate(session: Session, request: CommandRequests['connect']): Promise<{ claims: ConnectionClaims; data?: unknown }> {
+async function authenticate(session: Session, request: CommandRequests['connect']): Promise<{ claims: ConnectionClaims; data?: DataPayload | undefined }> {
   const connectProxy = session.ctx.proxies.connect;
   if (request.token || !connectProxy) return { claims: await verifyConnectToken(session, request.token) };
   const answer = await proxyDecision(connectProxy(session.caller, {
     ...(request.name ? { name: request.name } : {}),
     ...(request.version ? { version: request.version } : {}),
-    ...(request.data !== undefined ? { data: request.data } : {}),
+    ...clientData(session, request),
   }));
   session.proxied = answer.meta !== undefined ? { meta: answer.meta } : {};
   const claims: ConnectionClaims = { user: answer.user, info: answer.info, channels: answer.channels ?? [], subs: answer.subs ?? {} };
   if (answer.expire_at) claims.expiresAt = answer.expire_at;
-  return { claims, ...(answer.data !== undefined ? { data: answer.data } : {}) };
+  return { claims, data: dataOf(answer) };
 }
 
 async function verifyConnectToken(session: Session, token: string | undefined): Promise<ConnectionClaims> {
@@ -94,7 +95,7 @@ export async function handleConnect(session: Session, request: CommandRequests['
   }
 
   const result: ConnectResult = { client: session.clientId, version };
-  if (data !== undefined) result.data = data;
+  setData(result, data);
   if (session.sessionId) result.session = session.sessionId;
   if (transport.emulation) result.node = session.ctx.uid;
   // A proxied connection is refreshed by the gateway asking the refresh proxy: the client has no
@@ -116,7 +117,7 @@ export async function handleConnect(session: Session, request: CommandRequests['
       const subscribed = await subscribeChannel(session, spec, {
         serverSide: true,
         chanInfo: options?.info,
-        data: options?.data,
+        data: dataOf(options),
         override: options?.override,
         recover: recover?.recover ? { offset: recover.offset ?? 0, epoch: recover.epoch ?? '' } : undefined,
         joinLeave: false,

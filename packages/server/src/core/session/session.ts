@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  BinaryPayloadError,
   DecodeError,
   DisconnectCodes,
   ErrorCodes,
@@ -349,10 +348,6 @@ export class Session implements HubMember, SessionState, Connection {
     const afterReplies: Array<() => void> = [];
     for (const message of messages) {
       if (this.isClosed) return;
-      if (message instanceof BinaryPayloadError) {
-        if (!this.refuseBinaryPayload(message, replies)) break;
-        continue;
-      }
       if (message.method === 'pong') {
         if (!this.acceptPong()) break;
         continue;
@@ -421,25 +416,6 @@ export class Session implements HubMember, SessionState, Connection {
     if (replies.length > 0) this.write(this.codec.join(replies));
     replies.length = 0;
     this.disconnect(disconnect, reason);
-  }
-
-  /**
-   * A protobuf command whose payload is not JSON: answered with 107 on its own (a `send` has no
-   * reply and is dropped), counted against the error budget. False when the connection closed.
-   */
-  private refuseBinaryPayload(refused: BinaryPayloadError, replies: Frame[]): boolean {
-    const { log, metrics } = this.ctx;
-    log.warn({ client: this.clientId || undefined, method: refused.method, transport: this.transport.name, reason: 'bad_request', detail: refused.message }, 'binary payload refused');
-    metrics.commandErrors.inc({ method: refused.method, code: ErrorCodes.badRequest.code });
-    if (refused.method === 'send') return true;
-    if (this.state === 'connecting' && refused.method !== 'connect') {
-      this.flushThenDisconnect(replies, DisconnectCodes.badRequest);
-      return false;
-    }
-    replies.push(this.codec.error(refused.id, { ...ErrorCodes.badRequest, message: `bad request: ${refused.message}` }));
-    if (this.spendErrorBudget()) return true;
-    this.flushThenDisconnect(replies, DisconnectCodes.tooManyErrors);
-    return false;
   }
 
   private spendErrorBudget(): boolean {

@@ -1,4 +1,4 @@
-import { DisconnectCodes, ErrorCodes, fossilDeltaPublications, type CommandRequests, type JsonValue, type Publication, type SubscribeResult } from '@renum-realtime/protocol';
+import { DisconnectCodes, ErrorCodes, fossilDeltaPublications, type CommandRequests, type DataPayload, type JsonValue, type Publication, type SubscribeResult } from '@renum-realtime/protocol';
 import type { SubscriptionClaims, TokenOverride } from '../../auth/verifier.js';
 import { UnrecoverablePositionError, type HistoryPage } from '../../broker/broker.js';
 import type { ChannelOptions } from '../../config/types.js';
@@ -6,6 +6,7 @@ import { withoutDeltaFlag } from '../channels/hub.js';
 import { hasHistory, historyOptions as historyOptionsOf, type ChannelSpec } from '../channels/namespace.js';
 import type { CommandOutcome, SessionState as Session } from './context.js';
 import { CommandError, DisconnectError, proxyDecision } from './errors.js';
+import { clientData, dataOf, setData } from './payload.js';
 import { maySubscribe } from './permissions.js';
 import { subscriptionTokenFailure } from './token-failure.js';
 import type { SessionSubscription } from './subscriptions.js';
@@ -16,7 +17,7 @@ const FLAG_REJECT_UNRECOVERED = 2;
 export interface SubscribeSetup {
   serverSide: boolean;
   chanInfo?: JsonValue;
-  data?: JsonValue;
+  data?: DataPayload | undefined;
   override?: TokenOverride;
   /** The client's last known position, when it asks to recover. */
   recover?: { offset: number; epoch: string };
@@ -139,7 +140,7 @@ export async function subscribeChannel(session: Session, channelSpec: ChannelSpe
       result.expires = true;
       result.ttl = Math.max(1, Math.ceil((setup.expiresAt - Date.now()) / 1000));
     }
-    if (setup.data !== undefined) result.data = setup.data;
+    setData(result, setup.data);
     const release = () => {
       for (const publication of hub.activate(channel, session, covered)) session.write(session.codec.push(channel, 'pub', publication));
     };
@@ -188,13 +189,13 @@ export async function handleSubscribe(session: Session, request: CommandRequests
   if (request.recover) setup.recover = { offset: request.offset ?? 0, epoch: request.epoch ?? '' };
   if (request.token) {
     const claims = await verifySubscriptionToken(session, channel, request.token);
-    Object.assign(setup, { chanInfo: claims.info, data: claims.data, override: claims.override });
+    Object.assign(setup, { chanInfo: claims.info, data: dataOf(claims), override: claims.override });
     if (claims.expiresAt !== undefined) setup.expiresAt = claims.expiresAt * 1000;
   } else if (!spec.isPrivate && session.ctx.proxies.subscribe(spec)) {
     // The namespace asks the back end instead of its allow_* options (Centrifugo's subscribe proxy).
     const ask = session.ctx.proxies.subscribe(spec)!;
-    const answer = await proxyDecision(ask(session.caller, { channel, ...(request.data !== undefined ? { data: request.data } : {}) }));
-    Object.assign(setup, { chanInfo: answer.info, data: answer.data, override: answer.override });
+    const answer = await proxyDecision(ask(session.caller, { channel, ...clientData(session, request) }));
+    Object.assign(setup, { chanInfo: answer.info, data: dataOf(answer), override: answer.override });
     if (answer.expire_at) {
       setup.expiresAt = answer.expire_at * 1000;
       setup.refreshedByProxy = !!session.ctx.proxies.subRefresh(spec);
