@@ -2,7 +2,8 @@
 // changing per step) for the SDK's JSON build and its protobuf build, each without and with fossil
 // delta; and for the protobuf build with the document itself encoded as a protobuf message
 // (published as the API's `b64data`), which is how an application on the protobuf protocol
-// carries its payloads. Counts WebSocket frames as received (payload plus frame header) after the subscribe, and
+// carries its payloads; and for the JSON build in a namespace with channel compaction, whose pushes
+// carry a numeric id in place of the channel name. Counts WebSocket frames as received (payload plus frame header) after the subscribe, and
 // checks every delivered document against the published one. Used by `npm run bench:wire` and by
 // the main `npm run bench` table.
 import { Centrifuge } from 'centrifuge';
@@ -21,6 +22,8 @@ import { mintToken } from './jwt.mjs';
 const SECRET = 'bench-hmac-secret-bench-hmac-secret';
 const API_KEY = 'bench-api-key';
 const CHANNEL = 'progress:run';
+/** The same document in a namespace with channel compaction: pushes carry an id, not the name. */
+const COMPACTED_CHANNEL = 'compacted:run';
 
 /** The document a job runner publishes after each step. */
 function progress(step, publications) {
@@ -99,7 +102,12 @@ export async function measureWireBytes(publications) {
     http_server: { address: '127.0.0.1', port: 0 },
     client: { token: { hmac_secret_key: SECRET } },
     http_api: { key: API_KEY },
-    channel: { namespaces: [{ name: 'progress', allow_subscribe_for_client: true, allowed_delta_types: ['fossil'] }] },
+    channel: {
+      namespaces: [
+        { name: 'progress', allow_subscribe_for_client: true, allowed_delta_types: ['fossil'] },
+        { name: 'compacted', allow_subscribe_for_client: true, allowed_delta_types: ['fossil'], allow_channel_compaction: true },
+      ],
+    },
   }));
   const config = loadConfig({ file, environ: {} });
   const gateway = await Gateway.start({ config, log: createLogger('error') });
@@ -111,6 +119,8 @@ export async function measureWireBytes(publications) {
     { name: 'protobuf + fossil delta', build: ProtobufCentrifuge, subscription: { delta: 'fossil' }, bytes: true },
     { name: 'protobuf, protobuf data', build: ProtobufCentrifuge, subscription: {}, protobufData: true },
     { name: 'protobuf data + delta', build: ProtobufCentrifuge, subscription: { delta: 'fossil' }, protobufData: true },
+    { name: 'json, channel id', build: Centrifuge, subscription: {}, channel: COMPACTED_CHANNEL },
+    { name: 'json + delta, channel id', build: Centrifuge, subscription: { delta: 'fossil' }, channel: COMPACTED_CHANNEL },
   ];
   const published = Array.from({ length: publications }, (_, i) => progress(i + 1, publications));
   const decoder = new TextDecoder();
@@ -118,7 +128,8 @@ export async function measureWireBytes(publications) {
   for (const variant of variants) {
     const counter = { bytes: 0 };
     const client = new variant.build(gateway.webSocketUrl, { websocket: countingWebSocket(counter), token: await mintToken(SECRET, `wire-${rows.length}`) });
-    const sub = client.newSubscription(CHANNEL, variant.subscription);
+    const channel = variant.channel ?? CHANNEL;
+    const sub = client.newSubscription(channel, variant.subscription);
     const received = [];
     sub.on('publication', (ctx) => received.push(variant.protobufData ? decodeProgress(ctx.data) : variant.bytes ? JSON.parse(decoder.decode(ctx.data)) : ctx.data));
     client.connect();
@@ -127,7 +138,7 @@ export async function measureWireBytes(publications) {
     counter.bytes = 0;
     for (const data of published) {
       const payload = variant.protobufData ? { b64data: Buffer.from(encodeProgress(data)).toString('base64') } : { data };
-      const response = await fetch(`${gateway.apiUrl}/publish`, { method: 'POST', headers: { 'X-API-Key': API_KEY }, body: JSON.stringify({ channel: CHANNEL, ...payload, delta: true }) });
+      const response = await fetch(`${gateway.apiUrl}/publish`, { method: 'POST', headers: { 'X-API-Key': API_KEY }, body: JSON.stringify({ channel, ...payload, delta: true }) });
       if (!response.ok) throw new Error(`publish failed: ${response.status}`);
     }
     const deadline = Date.now() + 10_000;

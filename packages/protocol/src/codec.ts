@@ -4,6 +4,7 @@ import type {
   CommandMethod,
   CommandResults,
   ProtocolError,
+  PushAddress,
   PushBodies,
   PushKind,
   ReplyMethod,
@@ -177,17 +178,17 @@ export function encodeError(id: number, error: ProtocolError): string {
   return `{"id":${id},"error":${JSON.stringify(body)}}`;
 }
 
-export function encodePush<K extends PushKind>(channel: string | undefined, kind: K, body: PushBodies[K]): string {
-  return `{"push":${encodeUnidirectionalPush(channel, kind, body)}}`;
+export function encodePush<K extends PushKind>(address: PushAddress, kind: K, body: PushBodies[K]): string {
+  return `{"push":${encodeUnidirectionalPush(address, kind, body)}}`;
 }
 
 /**
  * A push as unidirectional transports carry it: the push object itself, without the `push`
  * envelope of replies (centrifuge's `encodeReply` for unidirectional transports).
  */
-export function encodeUnidirectionalPush<K extends PushKind>(channel: string | undefined, kind: K, body: PushBodies[K]): string {
-  const channelPart = channel === undefined ? '' : `"channel":${JSON.stringify(channel)},`;
-  return `{${channelPart}"${kind}":${JSON.stringify(forJsonClients(body))}}`;
+export function encodeUnidirectionalPush<K extends PushKind>(address: PushAddress, kind: K, body: PushBodies[K]): string {
+  const addressPart = address === undefined ? '' : typeof address === 'number' ? `"id":${address},` : `"channel":${JSON.stringify(address)},`;
+  return `{${addressPart}"${kind}":${JSON.stringify(forJsonClients(body))}}`;
 }
 
 /** The server ping of protocol v2: an empty object. */

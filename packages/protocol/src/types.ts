@@ -77,6 +77,8 @@ export interface SubscribeResult {
   binary?: boolean;
   /** True when the subscription's publications come as fossil deltas (negotiated). */
   delta?: boolean;
+  /** Channel compaction (negotiated): the channel's pushes carry this id in place of its name. */
+  id?: number;
 }
 
 export interface ConnectResult {
@@ -160,6 +162,12 @@ export interface CommandResults {
 }
 
 export type ReplyMethod = keyof CommandResults;
+
+/**
+ * Where a push goes: its channel, or the channel's compacted id for a subscription that
+ * negotiated channel compaction (the subscribe result's `id`); undefined for the connection's own.
+ */
+export type PushAddress = string | number | undefined;
 
 /** Pushes: server-initiated messages, one kind per push. */
 export interface PushBodies {

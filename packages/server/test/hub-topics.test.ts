@@ -6,6 +6,9 @@ import { WRITE_EACH, type FanOut, type Transport } from '../src/core/transport.j
 import { createLogger } from '../src/log.js';
 import { Metrics } from '../src/metrics/metrics.js';
 
+/** A member without join/leave, delta or compaction. */
+const PLAIN = { joinLeave: false, delta: false, compact: false };
+
 /** A fan-out with native topics (as Bun's) that records what the hub asked of it. */
 function recordingTopics(calls: string[]): FanOut {
   const topic = new Map<string, Set<Transport>>();
@@ -53,9 +56,9 @@ describe('hub', () => {
     const topics = recordingTopics(calls);
     const live = member(topics);
     const joining = member(topics);
-    await hub.add('news', live, false);
+    await hub.add('news', live, PLAIN);
     hub.activate('news', live, undefined);
-    await hub.add('news', joining, false);
+    await hub.add('news', joining, PLAIN);
 
     hub.onPublication('news', { data: { n: 1 }, offset: 1 });
     expect(calls).toEqual(['subscribe news', 'publish news']);
@@ -75,9 +78,9 @@ describe('hub', () => {
     const topics = recordingTopics(calls);
     const live = member(topics);
     const joining = member(topics);
-    await hub.add('chat', live, false);
+    await hub.add('chat', live, PLAIN);
     hub.activate('chat', live, undefined);
-    await hub.add('chat', joining, false);
+    await hub.add('chat', joining, PLAIN);
     hub.remove('chat', joining);
     expect(hub.counts().get('chat')).toBe(1);
     hub.remove('chat', live);
@@ -93,7 +96,7 @@ describe('hub', () => {
     const counting: FanOut = { broadcast: (frame, transports) => (broadcasts++, WRITE_EACH.broadcast(frame, transports)) };
     const members = [member(counting), member(counting), member(counting, UNIDIRECTIONAL_JSON_CODEC)];
     for (const m of members) {
-      await hub.add('progress', m, false);
+      await hub.add('progress', m, PLAIN);
       hub.activate('progress', m, undefined);
     }
     hub.onPublication('progress', { data: { step: 3 }, offset: 7 });
@@ -103,13 +106,34 @@ describe('hub', () => {
     expect(sent.get(members[2]!)).toEqual(['{"channel":"progress","pub":{"data":{"step":3},"offset":7}}']);
   });
 
+  it('gives compacting members the channel id in place of its name, in frames of their own, and a new id after the channel is dropped', async () => {
+    const calls: string[] = [];
+    const { hub, sent, member } = setup();
+    const topics = recordingTopics(calls);
+    const named = member(topics);
+    const compacting = member(topics);
+    const other = member(topics);
+    expect(await hub.add('other', other, { ...PLAIN, compact: true })).toBe(1);
+    expect(await hub.add('news', named, { ...PLAIN, joinLeave: true })).toBeUndefined();
+    expect(await hub.add('news', compacting, { joinLeave: true, delta: false, compact: true })).toBe(2);
+    for (const m of [named, compacting]) hub.activate('news', m, undefined);
+    hub.onPublication('news', { data: { n: 1 }, offset: 1 });
+    hub.onJoin('news', { user: 'u', client: 'c' });
+    expect(calls).toEqual(['subscribe news', 'publish news']);
+    expect(sent.get(named)).toEqual(['{"push":{"channel":"news","pub":{"data":{"n":1},"offset":1}}}', '{"push":{"channel":"news","join":{"info":{"user":"u","client":"c"}}}}']);
+    expect(sent.get(compacting)).toEqual(['{"push":{"id":2,"pub":{"data":{"n":1},"offset":1}}}', '{"push":{"id":2,"join":{"info":{"user":"u","client":"c"}}}}']);
+    hub.remove('news', named);
+    hub.remove('news', compacting);
+    expect(await hub.add('news', compacting, { ...PLAIN, compact: true })).toBe(3);
+  });
+
   it('drops the late pub/sub copy of a publication the subscribe reply already carried, topic or not', async () => {
     const calls: string[] = [];
     const { hub, sent, member } = setup();
     const direct = member({ broadcast: WRITE_EACH.broadcast });
     const viaTopic = member(recordingTopics(calls));
     for (const m of [direct, viaTopic]) {
-      await hub.add('runs', m, false);
+      await hub.add('runs', m, PLAIN);
       // The history read saw offsets up to 5; the pub/sub message of 5 had not arrived yet.
       expect(hub.activate('runs', m, 5)).toEqual([]);
     }
@@ -141,8 +165,8 @@ describe('hub', () => {
     const hub = new Hub(broker, new Metrics(), createLogger('silent'), 1024);
     const { member } = setup();
     const order: string[] = [];
-    const first = hub.add('news', member(WRITE_EACH), false).then(() => order.push('first'));
-    const second = hub.add('news', member(WRITE_EACH), false).then(() => order.push('second'));
+    const first = hub.add('news', member(WRITE_EACH), PLAIN).then(() => order.push('first'));
+    const second = hub.add('news', member(WRITE_EACH), PLAIN).then(() => order.push('second'));
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(order).toEqual([]);
     open();
@@ -164,7 +188,7 @@ describe('hub', () => {
     for (let n = 1; n <= 3; n++) epoch = (await broker.publish('runs', { data: { n } }, options))!.epoch;
     const { member } = setup();
     const members = Array.from({ length: 10 }, () => member(WRITE_EACH));
-    for (const m of members) await hub.add('runs', m, false);
+    for (const m of members) await hub.add('runs', m, PLAIN);
     // A reconnect storm: all of them recover from offset 1 in the same turn.
     const pages = await Promise.all(members.map(() => hub.readStream('runs', { since: { offset: 1, epoch }, limit: 301 }, options)));
     expect(reads).toEqual(['since 1']);
@@ -173,7 +197,7 @@ describe('hub', () => {
     const inFlight = hub.readStream('runs', { since: { offset: 1, epoch }, limit: 301 }, options);
     await new Promise((resolve) => setImmediate(resolve));
     const late = member(WRITE_EACH);
-    await hub.add('runs', late, false);
+    await hub.add('runs', late, PLAIN);
     await broker.publish('runs', { data: { n: 4 } }, options);
     const [early, later] = await Promise.all([inFlight, hub.readStream('runs', { since: { offset: 1, epoch }, limit: 301 }, options)]);
     expect(reads).toEqual(['since 1', 'since 1', 'since 1']);

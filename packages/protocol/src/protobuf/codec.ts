@@ -5,11 +5,12 @@ import type {
   CommandResults,
   ConnectRequest as ConnectRequestType,
   ProtocolError,
+  PushAddress,
   PushBodies,
   PushKind,
   ReplyMethod,
 } from '../types.js';
-import { type MessageSchema, Command, ConnectRequest, EmulationRequest, ErrorSchema, PUSH_CHANNEL, pushBodies, REPLY_ERROR, REPLY_ID, REPLY_PUSH, replyResults } from './schema.js';
+import { type MessageSchema, Command, ConnectRequest, EmulationRequest, ErrorSchema, PUSH_CHANNEL, PUSH_ID, pushBodies, REPLY_ERROR, REPLY_ID, REPLY_PUSH, replyResults } from './schema.js';
 import {
   createReader,
   decoding,
@@ -123,24 +124,25 @@ export function encodeProtobufError(id: number, error: ProtocolError): Uint8Arra
   });
 }
 
-function writePush<K extends PushKind>(writer: Writer, channel: string | undefined, kind: K, body: PushBodies[K]): void {
-  if (channel !== undefined) writeScalar(writer, PUSH_CHANNEL, 'string', channel);
+function writePush<K extends PushKind>(writer: Writer, address: PushAddress, kind: K, body: PushBodies[K]): void {
+  if (typeof address === 'number') writeScalar(writer, PUSH_ID, 'int64', address);
+  else if (address !== undefined) writeScalar(writer, PUSH_CHANNEL, 'string', address);
   const { number, schema } = pushBodies[kind];
   writeNested(writer, number, schema, body as unknown as Record<string, unknown>);
 }
 
 /** `Reply{push: Push{channel, <kind>: body}}`, as bidirectional clients receive pushes. */
-export function encodeProtobufPush<K extends PushKind>(channel: string | undefined, kind: K, body: PushBodies[K]): Uint8Array {
+export function encodeProtobufPush<K extends PushKind>(address: PushAddress, kind: K, body: PushBodies[K]): Uint8Array {
   return delimited((writer) => {
     writer.uint32((REPLY_PUSH << 3) | 2).fork();
-    writePush(writer, channel, kind, body);
+    writePush(writer, address, kind, body);
     writer.ldelim();
   });
 }
 
 /** A bare `Push`, as unidirectional transports carry it (no `Reply` envelope). */
-export function encodeProtobufUnidirectionalPush<K extends PushKind>(channel: string | undefined, kind: K, body: PushBodies[K]): Uint8Array {
-  return delimited((writer) => writePush(writer, channel, kind, body));
+export function encodeProtobufUnidirectionalPush<K extends PushKind>(address: PushAddress, kind: K, body: PushBodies[K]): Uint8Array {
+  return delimited((writer) => writePush(writer, address, kind, body));
 }
 
 /** The server ping: an empty `Reply`, that is a zero length prefix. Shared: never mutate it. */

@@ -88,7 +88,7 @@ export const EmulationRequest = message('EmulationRequest', { 1: ['node', 'strin
 const SubscribeResult = message('SubscribeResult', {
   1: ['expires', 'bool'], 2: ['ttl', 'uint32'], 3: ['recoverable', 'bool'], 6: ['epoch', 'string'],
   7: ['publications', { repeated: Publication }], 8: ['recovered', 'bool'], 9: ['offset', 'uint64'],
-  10: ['positioned', 'bool'], 11: ['data', 'payload'], 12: ['was_recovering', 'bool'], 13: ['delta', 'bool'],
+  10: ['positioned', 'bool'], 11: ['data', 'payload'], 12: ['was_recovering', 'bool'], 13: ['delta', 'bool'], 14: ['id', 'int64'],
 });
 const Empty = (name: string) => message(name, {});
 
@@ -148,4 +148,5 @@ export const pushBodies = {
   refresh: { number: 12, schema: message('Refresh', { 1: ['expires', 'bool'], 2: ['ttl', 'uint32'] }) },
 } as const;
 
+export const PUSH_ID = 1;
 export const PUSH_CHANNEL = 2;

@@ -191,6 +191,7 @@ const channelOptionsShape = {
   channel_regex: compilingRegex.optional(),
   allowed_delta_types: z.array(z.literal('fossil', { error: 'is not a delta type — the only one is "fossil"' })).default([]),
   delta_publish: flag(),
+  allow_channel_compaction: flag().describe("let subscribers that ask for it (the SDK's subscribe flag 1) get the channel's pushes with a numeric id in place of its name"),
 };
 
 /** `delta_publish` alone would be a setting dropped without a word: delta needs the type allowed. */

@@ -71,6 +71,12 @@ export interface ChannelOptions extends ChannelProxyOptions {
   allowed_delta_types: Array<'fossil'>;
   /** Every publication of the namespace is sent as a delta to the subscribers that negotiated one. */
   delta_publish: boolean;
+  /**
+   * Ours, as the centrifuge library's `AllowChannelCompaction` (Centrifugo has no key for it): a
+   * subscriber that asks for it gets the channel's publications, joins and leaves with a numeric
+   * id in place of the channel name.
+   */
+  allow_channel_compaction: boolean;
 }
 
 export interface NamespaceConfig extends ChannelOptions {

@@ -15,6 +15,7 @@ import {
   type CommandResults,
   type ClientMessage,
   type ProtocolError,
+  type PushAddress,
   type PushBodies,
   type PushKind,
   type ReplyMethod,
@@ -32,7 +33,7 @@ export interface SessionCodec {
   readonly protocol: WireProtocol;
   reply<M extends ReplyMethod>(id: number, method: M, result: CommandResults[M]): Frame;
   error(id: number, error: ProtocolError): Frame;
-  push<K extends PushKind>(channel: string | undefined, kind: K, body: PushBodies[K]): Frame;
+  push<K extends PushKind>(address: PushAddress, kind: K, body: PushBodies[K]): Frame;
   readonly ping: Frame;
   join(messages: readonly Frame[]): Frame;
   /**

@@ -29,6 +29,8 @@ interface Membership {
   delta: boolean;
   /** A delta member holds the channel's previous publication as its base: the next one may be a patch. */
   hasBase: boolean;
+  /** The member negotiated channel compaction: its pushes carry the channel's id, not its name. */
+  compact: boolean;
   /**
    * Offsets up to this one went out in the subscribe reply, read from the stream before their
    * pub/sub messages reached this node (two connections, no order between them): those copies are
@@ -57,6 +59,8 @@ interface ChannelMembers {
   topicMembers: number;
   /** The last publication delivered here: the base of the next delta. */
   previous?: Publication;
+  /** The channel's compacted id on this node, given with its first compacting member. */
+  id?: number;
   /**
    * The node's broker subscription to the channel, made by its first member. Every member waits
    * for it: a position read before it is in place misses what is published in between.
@@ -64,21 +68,32 @@ interface ChannelMembers {
   subscribed: Promise<void>;
 }
 
-/** Live members that share a fan-out and an encoding: one frame, one broadcast. */
+/** Live members that share a fan-out, an encoding and an address: one frame, one broadcast. */
 interface Group {
   fanOut: FanOut;
   codec: SessionCodec;
   shape: Shape;
+  compact: boolean;
   members: HubMember[];
   transports: Transport[];
 }
 
-function addToGroup(groups: Group[], member: HubMember, shape: Shape = 'plain'): void {
+function addToGroup(groups: Group[], member: HubMember, compact: boolean, shape: Shape = 'plain'): void {
   const { transport } = member;
-  let group = groups.find((g) => g.fanOut === transport.fanOut && g.codec === member.codec && g.shape === shape);
-  if (!group) groups.push((group = { fanOut: transport.fanOut, codec: member.codec, shape, members: [], transports: [] }));
+  let group = groups.find((g) => g.fanOut === transport.fanOut && g.codec === member.codec && g.shape === shape && g.compact === compact);
+  if (!group) groups.push((group = { fanOut: transport.fanOut, codec: member.codec, shape, compact, members: [], transports: [] }));
   group.members.push(member);
   group.transports.push(transport);
+}
+
+/** How a member subscribes (see `Hub.add`). */
+export interface MemberOptions {
+  /** Join and leave pushes go to it. */
+  joinLeave: boolean;
+  /** It negotiated fossil delta. */
+  delta: boolean;
+  /** It negotiated channel compaction. */
+  compact: boolean;
 }
 
 /**
@@ -91,9 +106,12 @@ export function withoutDeltaFlag(publication: Publication): Publication {
   return plain;
 }
 
-/** Whether a native topic carries this member's publications: delta members get frames of their own. */
+/**
+ * Whether a native topic carries this member's publications: delta and compacting members get
+ * frames of their own (a topic's frame names the channel).
+ */
 function usesTopics(member: HubMember, membership: Membership): boolean {
-  return member.transport.fanOut.topics !== undefined && !membership.delta;
+  return member.transport.fanOut.topics !== undefined && !membership.delta && !membership.compact;
 }
 
 /**
@@ -106,6 +124,8 @@ function usesTopics(member: HubMember, membership: Membership): boolean {
 export class Hub implements BrokerEventHandler {
   private readonly channels = new Map<string, ChannelMembers>();
   private readonly reads: SharedReads;
+  /** Compacted ids are never given twice: a push for a channel a client left cannot reach another. */
+  private lastChannelId = 0;
 
   constructor(
     private readonly broker: Broker,
@@ -143,9 +163,10 @@ export class Hub implements BrokerEventHandler {
 
   /**
    * Registers a subscriber in buffering mode, and subscribes this node to the channel at the
-   * broker when it is the channel's first member here. A `delta` member negotiated fossil delta.
+   * broker when it is the channel's first member here. Returns the channel's compacted id for a
+   * compacting member: its pushes carry that id while the channel has members on this node.
    */
-  async add(channel: string, member: HubMember, joinLeave: boolean, delta = false): Promise<void> {
+  async add(channel: string, member: HubMember, { joinLeave, delta, compact }: MemberOptions): Promise<number | undefined> {
     let entry = this.channels.get(channel);
     if (!entry) {
       const subscribed = this.broker.subscribe(channel);
@@ -153,9 +174,12 @@ export class Hub implements BrokerEventHandler {
     }
     const previous = entry.members.get(member);
     if (previous) this.leave(channel, member, previous, entry);
-    entry.members.set(member, { live: false, pending: [], joinLeave, delta, hasBase: false, inTopic: false });
+    entry.members.set(member, { live: false, pending: [], joinLeave, delta, hasBase: false, inTopic: false, compact });
     entry.buffering++;
+    if (compact) entry.id ??= ++this.lastChannelId;
+    const id = compact ? entry.id : undefined;
     await entry.subscribed;
+    return id;
   }
 
   /**
@@ -220,18 +244,18 @@ export class Hub implements BrokerEventHandler {
     const patchable = delivered.delta === true && previous !== undefined;
     let receivers = 0;
     const frames = new Map<string, Frame>();
-    const frameFor = (codec: SessionCodec, shape: Shape): Frame => {
-      const key = `${codec.name}/${shape}`;
+    const frameFor = (codec: SessionCodec, shape: Shape, compact: boolean): Frame => {
+      const key = `${codec.name}/${shape}/${compact}`;
       let frame = frames.get(key);
       if (frame === undefined) {
         const shaped = shape === 'plain' ? publication : fossilDeltaPublication(codec.protocol, publication, shape === 'patch' ? previous : undefined);
-        frames.set(key, (frame = codec.push(channel, 'pub', shaped)));
+        frames.set(key, (frame = codec.push(compact ? entry.id : channel, 'pub', shaped)));
       }
       return frame;
     };
     for (const [fanOut, group] of entry.topics) {
       if (group.count === 0) continue;
-      fanOut.topics!.publish(channel, frameFor(group.codec, 'plain'));
+      fanOut.topics!.publish(channel, frameFor(group.codec, 'plain', false));
       receivers += group.count;
     }
     if (entry.members.size > entry.topicMembers) {
@@ -247,17 +271,17 @@ export class Hub implements BrokerEventHandler {
           if (usesTopics(member, membership)) {
             // The topic's frame of this publication is already out: this one goes directly.
             this.joinTopic(channel, member, membership, entry);
-            addToGroup(groups, member);
+            addToGroup(groups, member, false);
             continue;
           }
         }
         if (membership.delta) {
-          addToGroup(groups, member, patchable && membership.hasBase ? 'patch' : 'full');
+          addToGroup(groups, member, membership.compact, patchable && membership.hasBase ? 'patch' : 'full');
           membership.hasBase = true;
-        } else if (!membership.inTopic) addToGroup(groups, member);
+        } else if (!membership.inTopic) addToGroup(groups, member, membership.compact);
       }
       for (const group of groups) {
-        this.send(frameFor(group.codec, group.shape), group);
+        this.send(frameFor(group.codec, group.shape, group.compact), group);
         receivers += group.members.length;
       }
     }
@@ -290,13 +314,13 @@ export class Hub implements BrokerEventHandler {
   }
 
   private joinOrLeave(channel: string, kind: 'join' | 'leave', info: ClientInfo): void {
-    const members = this.channels.get(channel)?.members;
-    if (!members) return;
+    const entry = this.channels.get(channel);
+    if (!entry) return;
     const groups: Group[] = [];
-    for (const [member, membership] of members) {
-      if (membership.live && membership.joinLeave) addToGroup(groups, member);
+    for (const [member, membership] of entry.members) {
+      if (membership.live && membership.joinLeave) addToGroup(groups, member, membership.compact);
     }
-    for (const group of groups) this.send(group.codec.push(channel, kind, { info }), group);
+    for (const group of groups) this.send(group.codec.push(group.compact ? entry.id : channel, kind, { info }), group);
   }
 
   private joinTopic(channel: string, member: HubMember, membership: Membership, entry: ChannelMembers): void {

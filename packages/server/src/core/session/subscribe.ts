@@ -11,6 +11,8 @@ import { maySubscribe } from './permissions.js';
 import { subscriptionTokenFailure } from './token-failure.js';
 import type { SessionSubscription } from './subscriptions.js';
 
+/** The SDK sets bit 1 of `flag` when it can take pushes addressed by a channel id (channel compaction). */
+const FLAG_CHANNEL_COMPACTION = 1;
 /** The SDK sets bit 2 of `flag` when it wants error 112 instead of `recovered: false` (protocol.md §5). */
 const FLAG_REJECT_UNRECOVERED = 2;
 
@@ -31,6 +33,8 @@ export interface SubscribeSetup {
   refreshedByProxy?: boolean;
   /** The client asked for fossil delta (`delta: "fossil"`); granted where the namespace allows it. */
   delta?: boolean;
+  /** The client asked for channel compaction; granted where the namespace allows it. */
+  compact?: boolean;
 }
 
 function applyOverride(options: ChannelOptions, override: TokenOverride | undefined): ChannelOptions {
@@ -116,6 +120,7 @@ export async function subscribeChannel(session: Session, channelSpec: ChannelSpe
   const spec = options === channelSpec.options ? channelSpec : { ...channelSpec, options };
   // As Centrifugo: a delta type the namespace does not allow gives a plain subscription, not an error.
   const delta = setup.delta === true && options.allowed_delta_types.includes('fossil');
+  const compact = setup.compact === true && options.allow_channel_compaction;
   const channel = spec.name;
   // Optional fields only when set: an idle subscription costs its fields, set or not.
   const sub: SessionSubscription = { spec, serverSide: setup.serverSide, announced: false };
@@ -126,9 +131,10 @@ export async function subscribeChannel(session: Session, channelSpec: ChannelSpe
   metrics.subscriptions.inc();
   const pushJoinLeave = options.join_leave && (options.force_push_join_leave || setup.joinLeave);
   try {
-    await hub.add(channel, session, pushJoinLeave, delta);
+    const id = await hub.add(channel, session, { joinLeave: pushJoinLeave, delta, compact });
     const { result, covered } = await position(session, spec, { ...setup, delta });
     if (delta) result.delta = true;
+    if (id !== undefined) result.id = id;
     if (result.recovered === false && setup.rejectUnrecovered) throw new CommandError(ErrorCodes.unrecoverablePosition);
     if (session.subscriptions.get(channel) !== sub) throw new CommandError(ErrorCodes.internal, 'connection closed during subscribe');
     const info = session.subscriberInfo(sub);
@@ -142,7 +148,7 @@ export async function subscribeChannel(session: Session, channelSpec: ChannelSpe
     }
     setData(result, setup.data);
     const release = () => {
-      for (const publication of hub.activate(channel, session, covered)) session.write(session.codec.push(channel, 'pub', publication));
+      for (const publication of hub.activate(channel, session, covered)) session.write(session.codec.push(id ?? channel, 'pub', publication));
     };
     return { result, release };
   } catch (error) {
@@ -185,6 +191,9 @@ export async function handleSubscribe(session: Session, request: CommandRequests
     requestPositioned: request.positioned,
     rejectUnrecovered: ((request.flag ?? 0) & FLAG_REJECT_UNRECOVERED) !== 0,
     delta: request.delta === 'fossil',
+    // The SDK's protobuf build reads int64 ids as Long objects and compares them by identity, so it
+    // would drop every compacted push: only JSON clients get ids.
+    compact: ((request.flag ?? 0) & FLAG_CHANNEL_COMPACTION) !== 0 && session.codec.protocol === 'json',
   };
   if (request.recover) setup.recover = { offset: request.offset ?? 0, epoch: request.epoch ?? '' };
   if (request.token) {
