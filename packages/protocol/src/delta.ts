@@ -1,13 +1,13 @@
-import { createDelta } from 'fossil-delta';
 import { base64ToBytes, jsonClientData } from './binary.js';
+import { encodeFossilDelta } from './fossil.js';
 import type { Publication } from './types.js';
 
 /**
  * Fossil delta compression of publications, as Centrifugo v6 does it for subscribers that asked
  * for `delta: "fossil"` in a namespace that allows it (centrifugal/centrifuge hub.go `getDeltaPub`,
  * client.go `makeRecoveredPubsDeltaFossil`). The SDK keeps the last full payload per subscription
- * and applies each patch to it with its own fossil decoder (from dchest/fossil-delta-js, the
- * package we encode with), checking the patch's checksum.
+ * and applies each patch to it with its own fossil decoder (from dchest/fossil-delta-js), checking
+ * the patch's checksum; our encoder (fossil.ts) writes the same format with shorter patches.
  */
 
 export type DeltaProtocol = 'json' | 'protobuf';
@@ -27,7 +27,7 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 export function fossilDelta(previous: Uint8Array | undefined, next: Uint8Array): FossilDelta {
   if (previous === undefined) return { data: next, delta: false };
-  const patch = createDelta(previous, next);
+  const patch = encodeFossilDelta(previous, next);
   return patch.length < next.length ? { data: patch, delta: true } : { data: next, delta: false };
 }
 

@@ -19,8 +19,10 @@ describe('bench/README: npm run bench:wire', () => {
     expect(bytes[5]).toBeLessThan(bytes[4]!);
     // Binary data is carried as it is: a protobuf document is smaller than its JSON text.
     expect(bytes[4]).toBeLessThan(bytes[1]!);
-    // A compacted push carries `"id":N` in place of `"channel":"progress:run"`: 18 bytes less, delta or not.
+    // A compacted push carries `"id":N` in place of `"channel":"progress:run"`: 18 bytes less, and
+    // with delta a little more, where the shorter frame fits the 2-byte WebSocket header.
     expect(bytes[0]! - bytes[6]!).toBeCloseTo(18, 5);
-    expect(bytes[2]! - bytes[7]!).toBeCloseTo(18, 5);
+    expect(bytes[2]! - bytes[7]!).toBeGreaterThanOrEqual(18);
+    expect(bytes[2]! - bytes[7]!).toBeLessThanOrEqual(20);
   });
 });
