@@ -3,7 +3,7 @@ import { Centrifuge as ProtobufCentrifuge } from 'centrifuge/build/protobuf';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../src/auth/mint.js';
-import { collect, newClient, once, until } from './support/client.js';
+import { collect, newClient, once, pushes, recordingWebSocket, until } from './support/client.js';
 import { newFallbackClient } from './support/fallback.js';
 import { RawClient } from './support/raw-client.js';
 import { baseTestConfig, callApi, deepMerge, TEST_SECRET, writeConfigFile } from './support/gateway.js';
@@ -20,7 +20,7 @@ beforeAll(async () => {
   const config = writeConfigFile(deepMerge(baseTestConfig, {
     log: { level: 'info' },
     client: { allowed_origins: ['http://localhost:3000'], queue_max_size: 65_536 },
-    channel: { without_namespace: { allowed_delta_types: ['fossil'] } },
+    channel: { without_namespace: { allowed_delta_types: ['fossil'], allow_channel_compaction: true } },
   }));
   gateway = await spawnGateway(['serve', '--config', config], {}, undefined, 'bun');
   const url = new URL(gateway.url);
@@ -48,9 +48,10 @@ function upgradeStatus(wsUrl: string, origin: string): Promise<number> {
 }
 
 describe('gateway on Bun', () => {
-  it('serves JSON, protobuf and fossil delta subscribers of one channel, each its own frames', async () => {
+  it('serves JSON, protobuf and fossil delta subscribers of one channel, each its own frames, JSON ones by channel id', async () => {
     const channel = 'bun-mixed';
-    const json = newClient(gateway.url, { token: await token('bun-json') });
+    const jsonFrames: string[] = [];
+    const json = newClient(gateway.url, { token: await token('bun-json'), websocket: recordingWebSocket(jsonFrames) });
     const protobuf = new ProtobufCentrifuge(gateway.url, { websocket: WebSocket, token: await token('bun-protobuf'), timeout: 3000 });
     const delta = newClient(gateway.url, { token: await token('bun-delta') });
     const jsonSub = json.newSubscription(channel);
@@ -68,6 +69,10 @@ describe('gateway on Bun', () => {
     await until(() => received.json.length === 10 && received.protobuf.length === 10 && received.delta.length === 10, 5000, 'every subscriber');
     expect(received).toEqual({ json: published, protobuf: published, delta: published });
     expect(deltaSub.deltaStats().numDeltaPayloads).toBe(9);
+    // Compacting members get frames of their own, not the Bun topic's, which names the channel.
+    const publications = pushes(jsonFrames).filter((push) => push.pub);
+    expect(publications).toHaveLength(10);
+    expect(publications.every((push) => typeof push.id === 'number' && push.channel === undefined)).toBe(true);
     for (const client of [json, protobuf, delta]) client.disconnect();
   });
 

@@ -1,7 +1,7 @@
 import { Centrifuge as ProtobufCentrifuge } from 'centrifuge/build/protobuf';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { follow, newClient, once, until } from './support/client.js';
+import { follow, newClient, once, pushes, recordingWebSocket, until } from './support/client.js';
 import { startGateway, type TestGateway } from './support/gateway.js';
 
 /**
@@ -25,19 +25,6 @@ const CONFIG = {
   },
 };
 
-/** The `ws` constructor the SDK gets, keeping every text frame the client receives. */
-function recordingWebSocket(frames: string[]) {
-  return class extends WebSocket {
-    constructor(...args: ConstructorParameters<typeof WebSocket>) {
-      super(...args);
-      this.on('message', (data) => frames.push(String(data)));
-    }
-  };
-}
-
-/** The pushes among the frames (a frame may hold several messages, one per line). */
-const pushes = (frames: string[]): Array<Record<string, any>> =>
-  frames.flatMap((frame) => frame.split('\n')).map((line) => JSON.parse(line)).filter((message) => message.push).map((message) => message.push);
 
 let gw: TestGateway;
 beforeAll(async () => {

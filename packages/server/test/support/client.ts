@@ -20,6 +20,20 @@ export function once<T = any>(emitter: { once(event: string, fn: (ctx: T) => voi
   return waitFor<T>((resolve) => emitter.once(event, resolve), timeoutMs, event);
 }
 
+/** The `ws` constructor a client gets, keeping every text frame the client receives. */
+export function recordingWebSocket(frames: string[]) {
+  return class extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args);
+      this.on('message', (data) => frames.push(String(data)));
+    }
+  };
+}
+
+/** The pushes among JSON frames (a frame may hold several messages, one per line). */
+export const pushes = (frames: string[]): Array<Record<string, any>> =>
+  frames.flatMap((frame) => frame.split('\n')).map((line) => JSON.parse(line)).filter((message) => message.push).map((message) => message.push);
+
 /** Connects a client and resolves with the transport it connected over. */
 export async function connectedTransport(client: { connect(): void; once(event: 'connected', fn: (ctx: { transport: string }) => void): unknown }): Promise<string> {
   const ctx = once<{ transport: string }>(client as never, 'connected');
