@@ -69,7 +69,7 @@ describe('gateway on Bun', () => {
     await until(() => received.json.length === 10 && received.protobuf.length === 10 && received.delta.length === 10, 5000, 'every subscriber');
     expect(received).toEqual({ json: published, protobuf: published, delta: published });
     expect(deltaSub.deltaStats().numDeltaPayloads).toBe(9);
-    // Compacting members get frames of their own, not the Bun topic's, which names the channel.
+    // Compacting members have a Bun topic of their own, whose frames carry the channel's id.
     const publications = pushes(jsonFrames).filter((push) => push.pub);
     expect(publications).toHaveLength(10);
     expect(publications.every((push) => typeof push.id === 'number' && push.channel === undefined)).toBe(true);

@@ -106,7 +106,7 @@ describe('hub', () => {
     expect(sent.get(members[2]!)).toEqual(['{"channel":"progress","pub":{"data":{"step":3},"offset":7}}']);
   });
 
-  it('gives compacting members the channel id in place of its name, in frames of their own, and a new id after the channel is dropped', async () => {
+  it('gives compacting members the channel id in place of its name, through a topic of their own, and a new id after the channel is dropped', async () => {
     const calls: string[] = [];
     const { hub, sent, member } = setup();
     const topics = recordingTopics(calls);
@@ -119,11 +119,12 @@ describe('hub', () => {
     for (const m of [named, compacting]) hub.activate('news', m, undefined);
     hub.onPublication('news', { data: { n: 1 }, offset: 1 });
     hub.onJoin('news', { user: 'u', client: 'c' });
-    expect(calls).toEqual(['subscribe news', 'publish news']);
+    expect(calls).toEqual(['subscribe news', 'subscribe \0id:news', 'publish news', 'publish \0id:news']);
     expect(sent.get(named)).toEqual(['{"push":{"channel":"news","pub":{"data":{"n":1},"offset":1}}}', '{"push":{"channel":"news","join":{"info":{"user":"u","client":"c"}}}}']);
     expect(sent.get(compacting)).toEqual(['{"push":{"id":2,"pub":{"data":{"n":1},"offset":1}}}', '{"push":{"id":2,"join":{"info":{"user":"u","client":"c"}}}}']);
     hub.remove('news', named);
     hub.remove('news', compacting);
+    expect(calls.slice(4)).toEqual(['unsubscribe news', 'unsubscribe \0id:news']);
     expect(await hub.add('news', compacting, { ...PLAIN, compact: true })).toBe(3);
   });
 

@@ -32,13 +32,14 @@ export interface Disconnect {
 
 /**
  * Fan-out done by the runtime itself (Bun's topics): the hub registers live subscribers once and
- * hands over one encoded frame per publication, instead of a transport list.
+ * hands over one encoded frame per publication, instead of a transport list. A topic is a channel
+ * name, or one the hub derives from it for members that get other frames (compacting ones).
  */
 export interface TopicFanOut {
-  subscribe(transport: Transport, channel: string): void;
-  unsubscribe(transport: Transport, channel: string): void;
-  /** Sends the frame to every transport subscribed to the channel. Slow consumers are the runtime's job. */
-  publish(channel: string, frame: Frame): void;
+  subscribe(transport: Transport, topic: string): void;
+  unsubscribe(transport: Transport, topic: string): void;
+  /** Sends the frame to every transport subscribed to the topic. Slow consumers are the runtime's job. */
+  publish(topic: string, frame: Frame): void;
 }
 
 /** How one adapter writes the same frame to many of its connections; shared by all of them. */

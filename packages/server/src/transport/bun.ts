@@ -92,17 +92,17 @@ function bunFanOuts(server: () => BunServer): BunFanOuts {
   const topicFanOut = (prefix: string): FanOut => ({
     broadcast,
     topics: {
-      subscribe(transport, channel) {
+      subscribe(transport, topic) {
         const ws = socketOf(transport);
-        if (ws.readyState === OPEN) ws.subscribe(prefix + channel);
+        if (ws.readyState === OPEN) ws.subscribe(prefix + topic);
       },
       // Bun drops a closed socket from its topics by itself.
-      unsubscribe(transport, channel) {
+      unsubscribe(transport, topic) {
         const ws = socketOf(transport);
-        if (ws.readyState === OPEN) ws.unsubscribe(prefix + channel);
+        if (ws.readyState === OPEN) ws.unsubscribe(prefix + topic);
       },
-      publish(channel, frame) {
-        server().publish(prefix + channel, frame);
+      publish(topic, frame) {
+        server().publish(prefix + topic, frame);
       },
     },
   });

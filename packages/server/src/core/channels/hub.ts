@@ -54,8 +54,8 @@ interface ChannelMembers {
   members: Map<HubMember, Membership>;
   /** How many members are not live yet. */
   buffering: number;
-  /** Live members per native fan-out (Bun's topics): they get one publish per publication. */
-  topics: Map<FanOut, { codec: SessionCodec; count: number }>;
+  /** Live members per native fan-out (Bun's topics) and address: one publish per publication each. */
+  topics: TopicGroup[];
   topicMembers: number;
   /** The last publication delivered here: the base of the next delta. */
   previous?: Publication;
@@ -67,6 +67,20 @@ interface ChannelMembers {
    */
   subscribed: Promise<void>;
 }
+
+/** Live members in one native topic: the channel's, or its compacting members' (see `topicOf`). */
+interface TopicGroup {
+  fanOut: FanOut;
+  codec: SessionCodec;
+  compact: boolean;
+  count: number;
+}
+
+/**
+ * The native topic of a channel's members: its name, or, for compacting members, whose frames
+ * carry the channel's id, the name behind a NUL, which no channel name starts with.
+ */
+const topicOf = (channel: string, compact: boolean): string => (compact ? `\0id:${channel}` : channel);
 
 /** Live members that share a fan-out, an encoding and an address: one frame, one broadcast. */
 interface Group {
@@ -106,12 +120,9 @@ export function withoutDeltaFlag(publication: Publication): Publication {
   return plain;
 }
 
-/**
- * Whether a native topic carries this member's publications: delta and compacting members get
- * frames of their own (a topic's frame names the channel).
- */
+/** Whether a native topic carries this member's publications: delta members get frames of their own. */
 function usesTopics(member: HubMember, membership: Membership): boolean {
-  return member.transport.fanOut.topics !== undefined && !membership.delta && !membership.compact;
+  return member.transport.fanOut.topics !== undefined && !membership.delta;
 }
 
 /**
@@ -170,7 +181,7 @@ export class Hub implements BrokerEventHandler {
     let entry = this.channels.get(channel);
     if (!entry) {
       const subscribed = this.broker.subscribe(channel);
-      this.channels.set(channel, (entry = { members: new Map(), buffering: 0, topics: new Map(), topicMembers: 0, subscribed }));
+      this.channels.set(channel, (entry = { members: new Map(), buffering: 0, topics: [], topicMembers: 0, subscribed }));
     }
     const previous = entry.members.get(member);
     if (previous) this.leave(channel, member, previous, entry);
@@ -253,9 +264,9 @@ export class Hub implements BrokerEventHandler {
       }
       return frame;
     };
-    for (const [fanOut, group] of entry.topics) {
+    for (const group of entry.topics) {
       if (group.count === 0) continue;
-      fanOut.topics!.publish(channel, frameFor(group.codec, 'plain', false));
+      group.fanOut.topics!.publish(topicOf(channel, group.compact), frameFor(group.codec, 'plain', group.compact));
       receivers += group.count;
     }
     if (entry.members.size > entry.topicMembers) {
@@ -271,7 +282,7 @@ export class Hub implements BrokerEventHandler {
           if (usesTopics(member, membership)) {
             // The topic's frame of this publication is already out: this one goes directly.
             this.joinTopic(channel, member, membership, entry);
-            addToGroup(groups, member, false);
+            addToGroup(groups, member, membership.compact);
             continue;
           }
         }
@@ -325,11 +336,12 @@ export class Hub implements BrokerEventHandler {
 
   private joinTopic(channel: string, member: HubMember, membership: Membership, entry: ChannelMembers): void {
     const { fanOut } = member.transport;
-    fanOut.topics!.subscribe(member.transport, channel);
+    const { compact } = membership;
+    fanOut.topics!.subscribe(member.transport, topicOf(channel, compact));
     membership.inTopic = true;
-    const group = entry.topics.get(fanOut);
+    const group = entry.topics.find((g) => g.fanOut === fanOut && g.compact === compact);
     if (group) group.count++;
-    else entry.topics.set(fanOut, { codec: member.codec, count: 1 });
+    else entry.topics.push({ fanOut, codec: member.codec, compact, count: 1 });
     entry.topicMembers++;
   }
 
@@ -340,8 +352,9 @@ export class Hub implements BrokerEventHandler {
     }
     if (!membership.inTopic) return;
     const { fanOut } = member.transport;
-    fanOut.topics!.unsubscribe(member.transport, channel);
-    const group = entry.topics.get(fanOut);
+    const { compact } = membership;
+    fanOut.topics!.unsubscribe(member.transport, topicOf(channel, compact));
+    const group = entry.topics.find((g) => g.fanOut === fanOut && g.compact === compact);
     if (group) group.count--;
     entry.topicMembers--;
   }
