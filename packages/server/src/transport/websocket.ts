@@ -20,8 +20,11 @@ class GatewayWebSocket extends WebSocket {
   transport: WebSocketTransport | undefined = undefined;
 }
 
-/** `ws` keeps the TCP socket here; writing a pre-framed buffer to it skips per-socket framing. */
-type WsInternals = GatewayWebSocket & { _socket: Duplex | null };
+/**
+ * `ws` keeps the TCP socket here; writing a pre-framed buffer to it skips per-socket framing. Its
+ * receiver keeps the list of chunks it reads from.
+ */
+type WsInternals = GatewayWebSocket & { _socket: Duplex | null; _receiver?: { _buffers: unknown[] } };
 
 /**
  * An unmasked, final frame (RFC 6455 §5.2): text (0x81) for JSON, binary (0x82) for protobuf.
@@ -154,6 +157,18 @@ class WebSocketTransport implements Transport {
 const transportOf = (ws: WebSocket): WebSocketTransport => (ws as GatewayWebSocket).transport!;
 function onMessage(this: WebSocket, data: Buffer): void {
   transportOf(this).received(data);
+  releaseChunkList(this as WsInternals);
+}
+
+/**
+ * The receiver's chunk list keeps the capacity it grew to for a message, 152 bytes per connection
+ * that ever sent one (all of them: connect, then a pong per ping). An empty list is swapped for a
+ * new one, which holds nothing: safe at any point, as the receiver reaches the list through its
+ * field only.
+ */
+function releaseChunkList(ws: WsInternals): void {
+  const receiver = ws._receiver;
+  if (receiver?._buffers.length === 0) receiver._buffers = [];
 }
 function onClose(this: WebSocket, code: number, reason: Buffer): void {
   transportOf(this).connection.closed(code, reason.toString());
@@ -220,6 +235,9 @@ export function attachWebSocketEndpoints(server: Server, admission: Admission, e
       if (refusal) return refuseUpgrade(socket, refusal);
       // A client that gave up while it waited for its turn: `ws` finds the socket closed.
       servers[endpoint].handleUpgrade(request, socket, head, (ws) => {
+        // `ws` listens for the socket's errors from here on; a second listener would turn the
+        // socket's error listeners into an array, 64 bytes per connection.
+        socket.off('error', onUpgradeSocketError);
         const unidirectional = endpoint === 'uni_websocket';
         const protocol = unidirectional ? 'json' : requestedProtocol(url, ws.protocol);
         open(ws as WsInternals, unidirectional, connectionMeta(request, address, node.proxies.forwardedHeaders), protocol, unidirectional ? url.searchParams.get('cf_connect') : null);
