@@ -66,13 +66,13 @@ async function benchPeer(name, index) {
   const pool = new SubscriberPool(settings.workers);
   try {
     await sleep(500);
-    await peer.collectGarbage();
+    const heapBefore = await peer.collectGarbage();
     const rssBefore = rssBytes(peer.pid);
     progress.update(`${tag} connecting ${settings.subscribers} subscribers`);
     const connect = await connectSubscribers(pool, peer, settings);
     if (connect.connected === 0) throw new Error(`no subscriber connected: ${JSON.stringify(connect.errors)}`);
     progress.update(`${tag} idle memory`);
-    const memory = await idleMemory(peer, rssBefore, connect.connected, 2_000);
+    const memory = await idleMemory(peer, { rssBefore, heapBefore }, connect.connected, 2_000);
     const fanout = await fanOut(pool, peer, { subscribers: connect.connected, size: settings.size, seconds: settings.seconds, rate: 0, window: settings.window },
       (line) => progress.update(`${tag} fan-out ${line}`));
     await pool.trim(Math.min(settings.latencySubscribers, await pool.openCount()));
@@ -84,7 +84,7 @@ async function benchPeer(name, index) {
     if (crash) throw new Error(crash);
     const result = { name, connect, memory, fanout, latency };
     progress.log(`${tag} ${(fanout.deliveriesPerSecond / 1000).toFixed(1)}k deliveries/s, ${connect.perSecond.toFixed(0)} connects/s, ` +
-      `${memory.kibPerConnection.toFixed(1)} KiB/conn (${memory.kibPerConnectionAfterGc.toFixed(1)} after GC), p99 ${latency.latency.p99?.toFixed(2)} ms at ${(latency.deliveriesPerSecond / 1000).toFixed(1)}k/s`);
+      `${memory.kibPerConnection.toFixed(1)} KiB/conn (${memory.kibPerConnectionAfterGc.toFixed(1)} after GC, heap ${memory.heapKibPerConnection.toFixed(2)}), p99 ${latency.latency.p99?.toFixed(2)} ms at ${(latency.deliveriesPerSecond / 1000).toFixed(1)}k/s`);
     return result;
   } finally {
     await pool.close();

@@ -73,10 +73,11 @@ function spawnListening(name, command, args, timeoutMs) {
     let started = false;
     const scan = (chunk) => {
       logFile?.write(chunk);
-      const done = String(chunk).match(/bench-gc-done/g)?.length ?? 0;
-      if (done > 0) {
-        collections += done;
-        while (collected.length > 0 && collected[0].after < collections) collected.shift().resolve();
+      const done = [...String(chunk).matchAll(/bench-gc-done heap=(\d+)/g)];
+      if (done.length > 0) {
+        collections += done.length;
+        const heapUsed = Number(done.at(-1)[1]);
+        while (collected.length > 0 && collected[0].after < collections) collected.shift().resolve(heapUsed);
       }
       // Keep draining, and only the tail: it explains a peer that dies under load.
       output = (output + chunk).slice(-8_000);
@@ -93,7 +94,7 @@ function spawnListening(name, command, args, timeoutMs) {
         path: banner?.[2],
         /** A full garbage collection in the peer (see gc-on-signal.mjs); resolves once it is done. */
         collectGarbage: (timeoutMs = 10_000) => new Promise((done, fail) => {
-          const waiting = { after: collections, resolve: () => (clearTimeout(late), done()) };
+          const waiting = { after: collections, resolve: (heapUsed) => (clearTimeout(late), done(heapUsed)) };
           const late = setTimeout(() => fail(new Error(`${name} did not collect garbage within ${timeoutMs} ms`)), timeoutMs);
           collected.push(waiting);
           child.kill('SIGUSR2');

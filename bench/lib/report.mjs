@@ -14,6 +14,7 @@ export const COLUMNS = [
   { title: 'conn fail', get: (r) => r.connect?.failed, format: (v) => String(v), noRatio: true },
   { title: 'KiB/conn', get: (r) => r.memory?.kibPerConnection, format: (v) => v.toFixed(1) },
   { title: 'after GC', get: (r) => r.memory?.kibPerConnectionAfterGc, format: (v) => v.toFixed(1) },
+  { title: 'heap KiB', get: (r) => r.memory?.heapKibPerConnection, format: (v) => v.toFixed(2) },
   { title: 'deliveries/s', get: (r) => r.fanout?.deliveriesPerSecond, format: (v) => kilo(v) },
   { title: 'loss', get: (r) => r.fanout?.lossRatio, format: (v) => `${(v * 100).toFixed(2)}%`, noRatio: true },
   { title: 'srv CPU', get: (r) => r.fanout?.cpu.server, format: (v) => v.toFixed(2), noRatio: true },

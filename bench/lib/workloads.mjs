@@ -30,15 +30,21 @@ export async function connectSubscribers(pool, peer, settings) {
  * Idle memory: server RSS growth per connection, after the connections settle, and again after a
  * full garbage collection in the peer (`rssBefore` was read after one too). The first holds
  * whatever garbage of the connect burst the runtime has not collected yet; the second is what the
- * connections themselves keep.
+ * connections themselves keep. The JavaScript heap in use after each collection gives the objects
+ * alone, to the byte, where RSS moves by a kilobyte per connection between runs (bench/README).
  */
-export async function idleMemory(peer, rssBefore, connections, settleMs) {
+export async function idleMemory(peer, { rssBefore, heapBefore }, connections, settleMs) {
   await sleep(settleMs);
   const rssAfter = rssBytes(peer.pid);
-  await peer.collectGarbage();
+  const heapAfterGc = await peer.collectGarbage();
   const rssAfterGc = rssBytes(peer.pid);
-  const perConnection = (rss) => (rss - rssBefore) / 1024 / connections;
-  return { rssBefore, rssAfter, rssAfterGc, connections, kibPerConnection: perConnection(rssAfter), kibPerConnectionAfterGc: perConnection(rssAfterGc) };
+  const perConnection = (bytes, before) => (bytes - before) / 1024 / connections;
+  return {
+    rssBefore, rssAfter, rssAfterGc, heapBefore, heapAfterGc, connections,
+    kibPerConnection: perConnection(rssAfter, rssBefore),
+    kibPerConnectionAfterGc: perConnection(rssAfterGc, rssBefore),
+    heapKibPerConnection: perConnection(heapAfterGc, heapBefore),
+  };
 }
 
 /**

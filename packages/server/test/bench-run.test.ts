@@ -21,16 +21,19 @@ describe('bench/README: npm run bench', () => {
       expect(cell(peer, 'conn fail')).toBe('0');
       expect(Number.parseFloat(cell(peer, 'KiB/conn') ?? '')).not.toBeNaN();
       expect(Number.parseFloat(cell(peer, 'after GC') ?? '')).not.toBeNaN();
+      // The JavaScript heap each connection keeps: a peer holds at least a socket object per connection.
+      expect(Number.parseFloat(cell(peer, 'heap KiB') ?? '')).toBeGreaterThan(0.1);
       expect(cell(peer, 'loss')).toBe('0.00%');
       expect(cell(peer, 'lat loss')).toBe('0.00%');
     }
     const [file] = readdirSync(out);
-    const run = JSON.parse(readFileSync(join(out, file!), 'utf8')) as { results: { name: string; connect: { connected: number }; memory: { rssBefore: number; rssAfter: number; rssAfterGc: number } }[] };
+    const run = JSON.parse(readFileSync(join(out, file!), 'utf8')) as { results: { name: string; connect: { connected: number }; memory: { rssBefore: number; rssAfter: number; rssAfterGc: number; heapBefore: number; heapAfterGc: number } }[] };
     expect(run.results.map((r) => r.name)).toEqual(['ws-preframed', 'gateway-node', 'gateway-bun']);
     for (const { connect, memory } of run.results) {
       expect(connect.connected).toBe(100);
       // Three RSS readings of a live process, the last one taken after the peer said it collected.
       expect(Math.min(memory.rssBefore, memory.rssAfter, memory.rssAfterGc)).toBeGreaterThan(0);
+      expect(memory.heapAfterGc).toBeGreaterThan(memory.heapBefore);
     }
   }, 180_000);
 });
