@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { PEERS_AVAILABLE, rssBytes, startPeer } from './lib/peers.mjs';
 import { SubscriberPool } from './lib/pool.mjs';
 import { multiNodeRun, multiNodeTable } from './lib/multinode.mjs';
-import { connectProxyRatio, Progress, ratioTable, transportRatios } from './lib/report.mjs';
+import { connectProxyRatio, Progress, protocolFloorRatios, ratioTable, transportRatios } from './lib/report.mjs';
 import { connectSubscribers, fanOut, idleMemory } from './lib/workloads.mjs';
 import { measureWireBytes, wireBytesLines } from './lib/wire-bytes.mjs';
 
@@ -121,7 +121,7 @@ const table = ratioTable(results, BASELINE);
 process.stdout.write(`\nrenum-realtime bench ${started.toISOString()}  (${machine.cpus} cores, ${machine.cpu}, Node ${machine.node}, load ${machine.loadAverage.start} → ${machine.loadAverage.end})\n`);
 process.stdout.write(`fan-out: ${settings.subscribers} subscribers, ${settings.size} B, ${settings.seconds} s saturated; latency: ${settings.latencySubscribers} subscribers at ${settings.latencyRate} publications/s; ratios vs ${BASELINE}\n\n`);
 process.stdout.write(`${table}\n`);
-const fallbacks = [...transportRatios(results), ...connectProxyRatio(results)];
+const fallbacks = [...transportRatios(results), ...connectProxyRatio(results), ...protocolFloorRatios(results)];
 if (fallbacks.length > 0) process.stdout.write(`\n${fallbacks.join('\n')}\n`);
 if (wire) process.stdout.write(`\n${wireBytesLines(wire).join('\n')}\n`);
 if (multiNode.length > 0) {

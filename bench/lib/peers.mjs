@@ -44,6 +44,10 @@ export const PEERS_AVAILABLE = {
   'ws-preframed': { protocol: 'raw', command: () => [process.execPath, [join(PEERS, 'ws.mjs'), 'preframed']] },
   'socketio': { protocol: 'socketio', path: '/socket.io/', command: () => [process.execPath, [join(PEERS, 'socketio.mjs')]] },
   'bun-pubsub': { protocol: 'raw', command: () => [BUN, [join(PEERS, 'bun-pubsub.mjs')]] },
+  // The floor of the client protocol: bare servers that answer its hello (lib/protocol-floor.mjs).
+  'ws-floor': { protocol: 'gateway', secret: GATEWAY_SECRET, command: () => [process.execPath, [join(PEERS, 'ws.mjs'), 'floor']] },
+  'ws-floor-jwt': { protocol: 'gateway', secret: GATEWAY_SECRET, command: () => [process.execPath, [join(PEERS, 'ws.mjs'), 'floor-jwt']] },
+  'bun-floor-jwt': { protocol: 'gateway', secret: GATEWAY_SECRET, command: () => [BUN, [join(PEERS, 'bun-pubsub.mjs'), 'floor-jwt']] },
   'gateway-node': { protocol: 'gateway', secret: GATEWAY_SECRET, command: () => gatewayCommand(gatewayConfig()) },
   // The same gateway, its subscribers on the HTTP fallbacks (the publisher stays on WebSocket).
   'gateway-http_stream': { protocol: 'gateway', transport: 'http_stream', secret: GATEWAY_SECRET, command: () => gatewayCommand(gatewayConfig()) },

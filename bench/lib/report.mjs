@@ -78,6 +78,34 @@ export function connectProxyRatio(results) {
   return [`connect through the connect proxy vs a JWT connect: ${(proxied.connect.perSecond / token.connect.perSecond).toFixed(2)}× connects/s (${proxied.connect.perSecond.toFixed(0)} vs ${token.connect.perSecond.toFixed(0)})`];
 }
 
+/** Each runtime's bare server, the client protocol's floor on it (lib/protocol-floor.mjs), and our gateway on it. */
+const FLOORS = [
+  { runtime: 'Node', bare: ['ws', 'ws-preframed'], floors: ['ws-floor', 'ws-floor-jwt'], gateway: 'gateway-node' },
+  { runtime: 'Bun', bare: ['bun-pubsub'], floors: ['bun-floor-jwt'], gateway: 'gateway-bun' },
+];
+
+const FLOOR_COLUMNS = COLUMNS.filter(({ title }) => ['connect/s', 'srv µs/conn', 'KiB/conn', 'heap KiB'].includes(title));
+
+/**
+ * How far the client protocol itself sits from a bare server (a hello frame to read and answer,
+ * a token to check), and how far the gateway sits from that floor: connects/s and KiB/conn.
+ */
+export function protocolFloorRatios(results) {
+  const ok = (name) => results.find((r) => r.name === name && !r.error);
+  const lines = [];
+  for (const { runtime, bare: bareNames, floors, gateway: gatewayName } of FLOORS) {
+    const bare = bareNames.map(ok).find(Boolean);
+    const gateway = ok(gatewayName);
+    if (!bare) continue;
+    for (const floor of floors.map(ok).filter(Boolean)) {
+      const against = (peer, base) => FLOOR_COLUMNS.map(({ title, get }) => `${(get(peer) / get(base)).toFixed(2)}× ${title}`).join(', ');
+      const ofGateway = gateway ? `; ${gatewayName} vs ${floor.name}: ${against(gateway, floor)}` : '';
+      lines.push(`${runtime} protocol floor: ${floor.name} vs ${bare.name}: ${against(floor, bare)}${ofGateway}`);
+    }
+  }
+  return lines;
+}
+
 /** One self-overwriting status line on a terminal, an occasional plain line otherwise. */
 export class Progress {
   constructor(stream = process.stderr) {
