@@ -33,6 +33,8 @@ function hello(ws, data) {
   }
   ws.send(answer.reply);
   ws.on('message', fanOut);
+  // As the gateway does: the receiver's emptied chunk list keeps its grown backing store otherwise.
+  if (ws._receiver._buffers.length === 0) ws._receiver._buffers = [];
 }
 
 wss.on('connection', (ws, request) => {
